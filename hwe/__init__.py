@@ -1,0 +1,1 @@
+"""Highway Engine core: the library every service imports."""

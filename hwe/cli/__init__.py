@@ -1,0 +1,1 @@
+"""The `hwe` command line: `hwe migrate` and `hwe up` (the development stack)."""

@@ -1,0 +1,126 @@
+"""`hwe up`: the development stack in one command, supervised until Ctrl-C or SIGTERM.
+
+Starts (or reuses) the database, migrates, writes the dev API key and the database URL under the
+state directory, then runs the API and `HWE_WORKERS` workers as child processes, restarting any
+that die. Each child's pid is in `<state_dir>/run/<service>.pid`. On a stop signal every child
+gets SIGTERM (workers drain), then the embedded database stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import trio
+
+from hwe import config
+from hwe.cli import _database, migrate_command
+
+logger = logging.getLogger(__name__)
+
+RESTART_DELAY_SECONDS = 1.0
+STOP_GRACE_SECONDS = 40.0
+READY_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Child:
+    """One supervised service process."""
+
+    name: str
+    module: str
+    ready_file: Path | None
+
+
+def run(settings: config.Settings) -> None:
+    """Runs the development stack until a stop signal."""
+    state_dir = settings.state_dir.resolve()
+    (state_dir / "run").mkdir(parents=True, exist_ok=True)
+    url, _server = _database.resolve(settings)
+    migrate_command.migrate_and_bootstrap(settings, url)
+    (state_dir / "database-url").write_text(url + "\n")
+    children = [Child("api", "services.api", None)] + [
+        Child(f"worker-{n}", "services.worker", state_dir / "run" / f"worker-{n}.health")
+        for n in range(1, settings.workers + 1)
+    ]
+    environment = {
+        **os.environ,
+        "HWE_DATABASE_URL": url,
+        "HWE_STATE_DIR": str(state_dir),
+        "HWE_SECRETS_FILE": str((settings.secrets_file or state_dir / "dev-secrets.json").resolve()),
+    }
+    trio.run(_supervise, settings, children, environment, state_dir)
+    logger.info("stack stopped")
+
+
+async def _supervise(
+    settings: config.Settings, children: list[Child], environment: dict[str, str], state_dir: Path
+) -> None:
+    async with trio.open_nursery() as nursery:
+        stop = trio.Event()
+        for child in children:
+            nursery.start_soon(_keep_running, child, environment, state_dir, stop)
+        nursery.start_soon(_report_ready, settings, children)
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                logger.info("received signal %s; stopping the stack", signum)
+                stop.set()
+                break
+
+
+async def _keep_running(child: Child, environment: dict[str, str], state_dir: Path, stop: trio.Event) -> None:
+    pid_file = state_dir / "run" / f"{child.name}.pid"
+    child_env = dict(environment)
+    if child.ready_file is not None:
+        child.ready_file.unlink(missing_ok=True)
+        child_env["HWE_WORKER_HEALTH_FILE"] = str(child.ready_file)
+    while not stop.is_set():
+        process = await trio.lowlevel.open_process([sys.executable, "-m", child.module], env=child_env)
+        pid_file.write_text(f"{process.pid}\n")
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_terminate_on_stop, process, stop)
+            returncode = await process.wait()
+            nursery.cancel_scope.cancel()
+        pid_file.unlink(missing_ok=True)
+        if not stop.is_set():
+            logger.warning("%s exited with status %s; restarting", child.name, returncode)
+            await trio.sleep(RESTART_DELAY_SECONDS)
+
+
+async def _terminate_on_stop(process: trio.Process, stop: trio.Event) -> None:
+    await stop.wait()
+    process.send_signal(signal.SIGTERM)
+    with trio.move_on_after(STOP_GRACE_SECONDS) as grace:
+        await process.wait()
+    if grace.cancelled_caught:
+        process.kill()
+
+
+async def _report_ready(settings: config.Settings, children: list[Child]) -> None:
+    url = f"http://{settings.api_host}:{settings.api_port}"
+    with trio.move_on_after(READY_TIMEOUT_SECONDS) as waited:
+        await _wait_http_ready(f"{url}/readyz")
+        logger.info("api ready at %s", url)
+        for child in children:
+            if child.ready_file is not None:
+                while not child.ready_file.exists():
+                    await trio.sleep(0.1)
+                logger.info("%s ready", child.name)
+    if waited.cancelled_caught:
+        logger.error("the stack was not ready after %s seconds; see the log lines above", READY_TIMEOUT_SECONDS)
+
+
+async def _wait_http_ready(url: str) -> None:
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while True:
+            try:
+                if (await client.get(url)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await trio.sleep(0.2)

@@ -1,0 +1,124 @@
+"""Connections, explicit transactions and the SQL loader.
+
+Every statement the engine runs lives in `hwe/sql/queries/<name>.sql` and is run by `execute()`.
+Queue statements name their tables as `{tasks}`, `{runs}`, `{checkpoints}`, `{events}` and
+`{waits}`; they are bound to one queue's tables with `psycopg.sql.Identifier`. Connections are in
+autocommit mode, so a transaction exists only where the caller opens `conn.transaction()`.
+This is also the one place that turns our SQLSTATEs into `hwe.errors` classes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg
+import psycopg_pool
+import trio
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from hwe import errors
+
+QUERY_DIR = Path(__file__).parent / "sql" / "queries"
+_QUEUE_TABLES = {"tasks": "t_", "runs": "r_", "checkpoints": "c_", "events": "e_", "waits": "w_"}
+_QUEUE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_SQLSTATE_ERRORS: dict[str, type[errors.HighwayError]] = {
+    "HW001": errors.FencingLost,
+    "HW002": errors.InvalidWorkflow,
+}
+
+Connection = psycopg.Connection[dict[str, Any]]
+Row = dict[str, Any]
+T = TypeVar("T")
+
+
+def open_pool(url: str, size: int) -> psycopg_pool.ConnectionPool[Connection]:
+    """Opens a pool of autocommit connections that return rows as dicts.
+
+    Args:
+        url: the PostgreSQL connection URL.
+        size: the number of connections; callers offload to threads with a limiter of this size.
+    """
+    return psycopg_pool.ConnectionPool(
+        url,
+        min_size=1,
+        max_size=size,
+        kwargs={"autocommit": True, "row_factory": dict_row},
+        connection_class=psycopg.Connection,
+        open=True,
+        name="hwe",
+    )
+
+
+def connect(url: str) -> Connection:
+    """Opens one autocommit connection that returns rows as dicts (for the CLI and LISTEN)."""
+    return psycopg.connect(url, autocommit=True, row_factory=dict_row)
+
+
+def validate_queue_name(queue: str) -> str:
+    """Returns the queue name, or raises ValueError when it is not a valid queue name."""
+    if not _QUEUE_NAME.match(queue):
+        raise ValueError(f"invalid queue name {queue!r}: lowercase letters, digits and _, at most 41")
+    return queue
+
+
+@functools.cache
+def query(name: str, queue: str | None = None) -> sql.SQL | sql.Composed:
+    """Loads `sql/queries/<name>.sql`, bound to one queue's tables when `queue` is given."""
+    text = (QUERY_DIR / f"{name}.sql").read_text()
+    if queue is None:
+        return sql.SQL(text)
+    validate_queue_name(queue)
+    names = {key: sql.Identifier("hwe", prefix + queue) for key, prefix in _QUEUE_TABLES.items()}
+    names["channel"] = sql.Identifier(queue_channel(queue))
+    return sql.SQL(text).format(**names)
+
+
+def execute(
+    conn: Connection, name: str, params: Mapping[str, Any] | None = None, *, queue: str | None = None
+) -> list[Row]:
+    """Runs one named statement and returns its rows (empty when it returns none).
+
+    Raises:
+        HighwayError: the subclass mapped from one of our SQLSTATEs.
+        psycopg.Error: any other database error, unchanged.
+    """
+    try:
+        cursor = conn.execute(query(name, queue), params)
+        return cursor.fetchall() if cursor.description is not None else []
+    except psycopg.Error as err:
+        mapped = _SQLSTATE_ERRORS.get(err.sqlstate or "")
+        if mapped is None:
+            raise
+        raise mapped(err.diag.message_primary or str(err)) from err
+
+
+def queue_channel(queue: str) -> str:
+    """The LISTEN/NOTIFY channel on which a queue announces new or woken work."""
+    return f"hwe_queue_{validate_queue_name(queue)}"
+
+
+def with_connection(pool: psycopg_pool.ConnectionPool[Connection], fn: Callable[..., T], *args: Any) -> T:
+    """Runs `fn(conn, *args)` on a pooled connection; `fn` opens its own transactions."""
+    with pool.connection() as conn:
+        return fn(conn, *args)
+
+
+class Database:
+    """A connection pool and the limiter that keeps trio's worker threads within the pool size.
+
+    Trio code runs every database call through `run`, which offloads the sync call to a thread.
+    """
+
+    def __init__(self, pool: psycopg_pool.ConnectionPool[Connection], size: int) -> None:
+        self.pool = pool
+        self.limiter = trio.CapacityLimiter(size)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Runs `fn(conn, *args)` on a pooled connection in a worker thread."""
+        call = functools.partial(with_connection, self.pool, fn, *args)
+        return await trio.to_thread.run_sync(call, limiter=self.limiter)

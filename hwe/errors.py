@@ -1,0 +1,72 @@
+"""Every engine error, in one hierarchy named after the situation.
+
+Raised by the engine core; the API maps each class to one HTTP status in one handler, and `hwe.db`
+is the one place that maps our SQLSTATEs to these classes. Control-flow signals derive from
+BaseException so a tool's `except Exception` cannot swallow them.
+"""
+
+from __future__ import annotations
+
+
+class HighwayError(Exception):
+    """Base class of every engine error."""
+
+
+class ConfigError(HighwayError):
+    """A setting is missing or invalid; the service must not start."""
+
+
+class InvalidRequest(HighwayError):
+    """A request the API cannot read (bad JSON, wrong content type or shape); `code` says which."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class InvalidWorkflow(HighwayError):
+    """A submitted workflow definition or its inputs cannot run; the message names the task and field."""
+
+
+class IdempotencyConflict(HighwayError):
+    """An idempotency key was reused with a different request body."""
+
+    def __init__(self, message: str, existing_run_id: str) -> None:
+        super().__init__(message)
+        self.existing_run_id = existing_run_id
+
+
+class RunNotFound(HighwayError):
+    """No run with that id exists for the caller's tenant."""
+
+
+class Unauthorized(HighwayError):
+    """The API key is missing, malformed, unknown or revoked."""
+
+
+class FencingLost(HighwayError):
+    """A worker wrote with a stale fencing token: another claim owns the run now, the write was refused."""
+
+
+class ToolError(HighwayError):
+    """A tool failed. Subclasses say whether retrying can help."""
+
+
+class PermanentError(ToolError):
+    """A tool failure that retrying cannot fix (bad arguments, non-zero exit)."""
+
+
+class TemporaryError(ToolError):
+    """A tool failure that may pass on retry, after `delay` seconds when given."""
+
+    def __init__(self, message: str, delay: float | None = None) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+class WorkflowFailed(HighwayError):
+    """A workflow task failed for good; the run ends `failed` with this error."""
+
+    def __init__(self, task_id: str, message: str) -> None:
+        super().__init__(message)
+        self.task_id = task_id

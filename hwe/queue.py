@@ -1,0 +1,237 @@
+"""The queue client: spawn, claim, heartbeat, checkpoint, complete, fail, release, expire.
+
+Plain functions over one connection. None of them commits: the caller owns the transaction, so
+an orchestrator outcome can combine several calls into one commit. Every write a worker makes
+is fenced by run id + fencing token and raises FencingLost when another claim owns the run.
+The statements are in `hwe/sql/queries/`, named after the function that runs them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from hwe import db, errors
+
+RETRY_NONE: dict[str, Any] = {"kind": "none"}
+MAX_RETRY_DELAY_SECONDS = 86_400.0
+
+
+@dataclass(frozen=True)
+class ClaimedTask:
+    """A run this worker holds: the lease is valid while `fencing_token` is current."""
+
+    queue: str
+    run_id: uuid.UUID
+    task_id: uuid.UUID
+    attempt: int
+    fencing_token: int
+    workflow_run_id: uuid.UUID
+    task_name: str
+    params: dict[str, Any]
+    wake_event: str | None
+    event_payload: Any
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One committed step result."""
+
+    step_name: str
+    position: int
+    state: Any
+
+
+def spawn_task(
+    conn: db.Connection,
+    queue: str,
+    *,
+    task_id: uuid.UUID,
+    workflow_run_id: uuid.UUID,
+    task_name: str,
+    params: dict[str, Any],
+    idempotency_key: str,
+    retry_strategy: dict[str, Any] = RETRY_NONE,
+    max_attempts: int = 1,
+) -> uuid.UUID | None:
+    """Spawns a task and its first run; returns the run id, or None when the key was already used."""
+    rows = db.execute(
+        conn,
+        "spawn_task",
+        {
+            "task_id": task_id,
+            "run_id": uuid.uuid4(),
+            "workflow_run_id": workflow_run_id,
+            "task_name": task_name,
+            "params": Jsonb(params),
+            "retry_strategy": Jsonb(retry_strategy),
+            "max_attempts": max_attempts,
+            "idempotency_key": idempotency_key,
+            "channel": db.queue_channel(queue),
+        },
+        queue=queue,
+    )
+    return rows[0]["run_id"] if rows else None
+
+
+def claim_tasks(
+    conn: db.Connection, queue: str, *, worker_id: str, limit: int, lease_seconds: float
+) -> list[ClaimedTask]:
+    """Claims up to `limit` due runs, each with a fresh lease and fencing token."""
+    rows = db.execute(
+        conn,
+        "claim_tasks",
+        {
+            "worker_id": worker_id,
+            "limit": limit,
+            "lease_seconds": lease_seconds,
+        },
+        queue=queue,
+    )
+    return [ClaimedTask(queue=queue, **row) for row in rows]
+
+
+def heartbeat_run(conn: db.Connection, claim: ClaimedTask, lease_seconds: float) -> None:
+    """Extends the lease of a held run.
+
+    Raises:
+        FencingLost: the run is no longer this worker's.
+    """
+    rows = db.execute(
+        conn,
+        "heartbeat_run",
+        {
+            "run_id": claim.run_id,
+            "fencing_token": claim.fencing_token,
+            "lease_seconds": lease_seconds,
+        },
+        queue=claim.queue,
+    )
+    if not rows:
+        raise errors.FencingLost(f"run {claim.run_id} lost its lease")
+
+
+def load_checkpoints(conn: db.Connection, claim: ClaimedTask) -> list[Checkpoint]:
+    """Loads every committed step of the claimed task, in step order."""
+    rows = db.execute(conn, "load_checkpoints", {"task_id": claim.task_id}, queue=claim.queue)
+    return [Checkpoint(**row) for row in rows]
+
+
+def checkpoint_step(
+    conn: db.Connection,
+    claim: ClaimedTask,
+    *,
+    step_name: str,
+    position: int,
+    state: Any,
+    context_patch: dict[str, Any],
+    progress_completed: int,
+    lease_seconds: float,
+) -> bool:
+    """Commits a step's result with the run's projection; returns False when it already existed.
+
+    Raises:
+        FencingLost: the run is no longer this worker's; nothing was written.
+    """
+    rows = db.execute(
+        conn,
+        "checkpoint_step",
+        {
+            "run_id": claim.run_id,
+            "fencing_token": claim.fencing_token,
+            "lease_seconds": lease_seconds,
+            "step_name": step_name,
+            "position": position,
+            "state": Jsonb(state),
+            "workflow_run_id": claim.workflow_run_id,
+            "context_patch": Jsonb(context_patch),
+            "progress_completed": progress_completed,
+        },
+        queue=claim.queue,
+    )
+    if rows[0]["fenced"] == 0:
+        raise errors.FencingLost(f"run {claim.run_id} lost its lease before step {step_name!r}")
+    return bool(rows[0]["written"])
+
+
+def complete_run(conn: db.Connection, claim: ClaimedTask, result: Any) -> None:
+    """Marks the held run and its task completed.
+
+    Raises:
+        FencingLost: the run is no longer this worker's; nothing was written.
+    """
+    rows = db.execute(
+        conn,
+        "complete_run",
+        {
+            "run_id": claim.run_id,
+            "fencing_token": claim.fencing_token,
+            "result": Jsonb(result),
+        },
+        queue=claim.queue,
+    )
+    if not rows:
+        raise errors.FencingLost(f"run {claim.run_id} lost its lease before completing")
+
+
+def fail_run(conn: db.Connection, claim: ClaimedTask, reason: dict[str, Any], retry_delay: float | None) -> str:
+    """Fails the held run; schedules the next attempt `retry_delay` seconds later while attempts remain.
+
+    Returns:
+        The task's new state: 'pending' (a retry is scheduled) or 'failed'.
+
+    Raises:
+        FencingLost: the run is no longer this worker's; nothing was written.
+    """
+    rows = db.execute(
+        conn,
+        "fail_run",
+        {
+            "run_id": claim.run_id,
+            "fencing_token": claim.fencing_token,
+            "reason": Jsonb(reason),
+            "retry_delay": retry_delay,
+            "next_run_id": uuid.uuid4(),
+        },
+        queue=claim.queue,
+    )
+    if not rows:
+        raise errors.FencingLost(f"run {claim.run_id} lost its lease before failing")
+    return str(rows[0]["task_state"])
+
+
+def release_run(conn: db.Connection, claim: ClaimedTask) -> bool:
+    """Hands a held run back to the queue at once; returns False when it was no longer held."""
+    rows = db.execute(
+        conn,
+        "release_run",
+        {
+            "run_id": claim.run_id,
+            "fencing_token": claim.fencing_token,
+            "channel": db.queue_channel(claim.queue),
+        },
+        queue=claim.queue,
+    )
+    return bool(rows)
+
+
+def expire_leases(conn: db.Connection, queue: str, limit: int) -> list[db.Row]:
+    """Expires up to `limit` runs whose lease ran out; returns one row per expired run."""
+    return db.execute(conn, "expire_leases", {"limit": limit, "channel": db.queue_channel(queue)}, queue=queue)
+
+
+def retry_delay_seconds(strategy: dict[str, Any], attempt: int) -> float:
+    """The wait before attempt `attempt + 1` under a retry strategy (none, fixed, exponential)."""
+    kind = strategy.get("kind", "none")
+    base = float(strategy.get("base_seconds", 0.0))
+    if kind == "fixed":
+        delay = base
+    elif kind == "exponential":
+        delay = base * float(strategy.get("factor", 2.0)) ** max(attempt - 1, 0)
+        delay = min(delay, float(strategy.get("max_seconds", MAX_RETRY_DELAY_SECONDS)))
+    else:
+        delay = 0.0
+    return min(delay, MAX_RETRY_DELAY_SECONDS)

@@ -1,0 +1,46 @@
+"""`tools.shell.run`: runs one shell command and returns `{stdout, stderr, returncode}`.
+
+The command runs under /bin/sh with a minimal environment (never the engine's own, which holds
+database URLs and secrets). A non-zero exit fails the task with a PermanentError.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import Any
+
+import trio
+
+from hwe import errors, tools
+
+# Only these variables of the worker reach a command; everything else (database URL, secrets) stays out.
+_PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
+_ERROR_TAIL_CHARS = 2000
+
+
+@tools.register("tools.shell.run")
+async def run(call: tools.ToolCall) -> dict[str, Any]:
+    """Runs `args[0]` with /bin/sh; fails when it exits non-zero."""
+    if len(call.args) != 1 or not isinstance(call.args[0], str) or call.kwargs:
+        raise errors.PermanentError("tools.shell.run takes exactly one argument: the command string")
+    environment = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
+    environment.update(call.environment)
+    completed = await trio.run_process(
+        ["/bin/sh", "-c", call.args[0]],
+        capture_stdout=True,
+        capture_stderr=True,
+        check=False,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+    )
+    result: dict[str, Any] = {
+        "stdout": completed.stdout.decode("utf-8", errors="replace"),
+        "stderr": completed.stderr.decode("utf-8", errors="replace"),
+        "returncode": completed.returncode,
+    }
+    if completed.returncode != 0:
+        raise errors.PermanentError(
+            f"command exited with status {completed.returncode}: {result['stderr'][-_ERROR_TAIL_CHARS:]}"
+        )
+    return result

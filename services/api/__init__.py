@@ -1,0 +1,1 @@
+"""The REST API gateway: Starlette on uvicorn (`python -m services.api`)."""

@@ -1,0 +1,120 @@
+"""Routes under /api/v1/workflows: submit a run, read a run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hwe import errors, runs
+from services.api import _state
+
+MAX_BODY_BYTES = 1_048_576
+MAX_IDEMPOTENCY_KEY_CHARS = 255
+
+
+async def submit_workflow(request: Request) -> Response:
+    """POST /api/v1/workflows: `{"workflow_definition": {...}, "inputs": {...}}` → 201 with the run id."""
+    principal = await _state.authenticate(request)
+    body = await _read_json_object(request)
+    if "workflow_definition" not in body:
+        raise errors.InvalidRequest("missing_field", "the body needs a 'workflow_definition' object")
+    key = request.headers.get("x-idempotency-key")
+    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_CHARS:
+        raise errors.InvalidRequest(
+            "bad_idempotency_key", f"X-Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters"
+        )
+    request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    state = _state.get(request)
+    submission = await state.call(
+        _submit,
+        principal,
+        body["workflow_definition"],
+        body.get("inputs", {}),
+        key,
+        request_hash,
+        state.settings.root_task_max_attempts,
+    )
+    return _state.success({"workflow_run_id": str(submission.workflow_run_id)}, status=201)
+
+
+def _submit(
+    conn: Any, principal: Any, definition: Any, inputs: Any, key: str | None, request_hash: str, max_attempts: int
+) -> runs.Submission:
+    return runs.submit_run(
+        conn,
+        principal,
+        definition=definition,
+        inputs=inputs,
+        idempotency_key=key,
+        request_hash=request_hash,
+        max_attempts=max_attempts,
+    )
+
+
+async def get_workflow(request: Request) -> Response:
+    """GET /api/v1/workflows/{id}: the run's state, result, context, progress and error."""
+    principal = await _state.authenticate(request)
+    try:
+        run_id = uuid.UUID(request.path_params["workflow_run_id"])
+    except ValueError as err:
+        raise errors.RunNotFound("workflow run ids are UUIDs") from err
+    row = await _state.get(request).call(runs.get_run, principal.tenant_id, run_id)
+    return _state.success(
+        {
+            "workflow_run_id": str(row["workflow_run_id"]),
+            "workflow_name": row["workflow_name"],
+            "workflow_version": row["workflow_version"],
+            "state": row["state"],
+            "result": row["result"],
+            "context": row["context"],
+            "current_step": row["current_step"],
+            "progress": {"completed": row["progress_completed"], "total": row["progress_total"]},
+            "error": row["error"],
+            "parent_run_id": None if row["parent_run_id"] is None else str(row["parent_run_id"]),
+            **{name: _timestamp(row[name]) for name in ("created_at", "started_at", "finished_at", "updated_at")},
+        }
+    )
+
+
+async def _read_json_object(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise errors.InvalidRequest("unsupported_media_type", "send the body as application/json")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise errors.InvalidRequest("body_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as err:
+        raise errors.InvalidRequest("invalid_json", "the body is not valid JSON") from err
+    if not isinstance(body, dict):
+        raise errors.InvalidRequest("invalid_json", "the body must be a JSON object")
+    if _contains_nul(body):
+        raise errors.InvalidRequest("invalid_json", "the body must not contain NUL characters")
+    return body
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_contains_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
+    return False
+
+
+def _timestamp(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+routes = [
+    Route("/api/v1/workflows", submit_workflow, methods=["POST"]),
+    Route("/api/v1/workflows/{workflow_run_id}", get_workflow, methods=["GET"]),
+]

@@ -1,0 +1,21 @@
+"""Entry point of the worker service."""
+
+from __future__ import annotations
+
+import trio
+
+from hwe import config, tools
+from hwe import logging as hwe_logging
+from services.worker import _serve
+
+
+def main() -> None:
+    """Loads the settings and serves the worker until SIGTERM or SIGINT has drained it."""
+    settings = config.load_settings()
+    hwe_logging.configure(settings.log_level, "worker")
+    tools.load_builtin_tools()
+    trio.run(_serve.serve_worker, settings)
+
+
+if __name__ == "__main__":
+    main()

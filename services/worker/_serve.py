@@ -1,0 +1,151 @@
+"""The worker loop: listen, claim, run, drain.
+
+Wakes on the queue's NOTIFY (polling only as a fallback), expires lapsed leases, claims as many
+runs as it has free slots and runs each in a nursery it owns. SIGTERM or SIGINT stops claiming;
+runs in flight get `drain_seconds` to finish, after which they are cancelled and handed back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+from pathlib import Path
+
+import trio
+
+from hwe import config, db, orchestrator, queue
+
+logger = logging.getLogger(__name__)
+EXPIRE_BATCH = 100
+
+
+class _Wakeup:
+    """A level-triggered wake-up flag shared by the listener, finished runs and the claim loop."""
+
+    def __init__(self) -> None:
+        self._event = trio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float) -> None:
+        with trio.move_on_after(timeout):
+            await self._event.wait()
+        self._event = trio.Event()
+
+
+async def serve_worker(settings: config.Settings) -> None:
+    """Runs the worker until a stop signal has drained it."""
+    if not settings.database_url:
+        raise SystemExit("worker: no database URL (set HWE_DATABASE_URL or [database] url)")
+    worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    wakeup = _Wakeup()
+    stop = trio.Event()
+    with db.open_pool(settings.database_url, settings.pool_size) as pool:
+        database = db.Database(pool, settings.pool_size)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_watch_signals, stop)
+            await nursery.start(_listen, settings, wakeup)
+            async with trio.open_nursery() as runs_nursery:
+                logger.info("worker %s ready on queue %s", worker_id, settings.worker_queue)
+                await _claim_loop(settings, database, worker_id, wakeup, stop, runs_nursery)
+                logger.info("worker %s draining", worker_id)
+                runs_nursery.cancel_scope.deadline = trio.current_time() + settings.worker_drain_seconds
+            nursery.cancel_scope.cancel()
+    logger.info("worker %s stopped", worker_id)
+
+
+async def _claim_loop(
+    settings: config.Settings,
+    database: db.Database,
+    worker_id: str,
+    wakeup: _Wakeup,
+    stop: trio.Event,
+    runs_nursery: trio.Nursery,
+) -> None:
+    in_flight = 0
+
+    async def run_one(claim: queue.ClaimedTask) -> None:
+        nonlocal in_flight
+        try:
+            await orchestrator.execute_claimed(database, claim, settings.worker_lease_seconds)
+        finally:
+            in_flight -= 1
+            wakeup.set()
+
+    while not stop.is_set():
+        _touch(settings.worker_health_file)
+        free = settings.worker_concurrency - in_flight
+        claims: list[queue.ClaimedTask] = []
+        if free > 0:
+            claims = await database.run(_expire_and_claim, settings, worker_id, free)
+            for claim in claims:
+                in_flight += 1
+                runs_nursery.start_soon(run_one, claim)
+            if claims:
+                logger.info("claimed %s runs", len(claims))
+        if not claims or len(claims) < free:
+            await _wait_for_work(wakeup, stop, settings.worker_poll_seconds)
+
+
+async def _wait_for_work(wakeup: _Wakeup, stop: trio.Event, timeout: float) -> None:
+    async with trio.open_nursery() as nursery:
+
+        async def stop_waiting_on_signal() -> None:
+            await stop.wait()
+            nursery.cancel_scope.cancel()
+
+        nursery.start_soon(stop_waiting_on_signal)
+        await wakeup.wait(timeout)
+        nursery.cancel_scope.cancel()
+
+
+def _expire_and_claim(
+    conn: db.Connection, settings: config.Settings, worker_id: str, limit: int
+) -> list[queue.ClaimedTask]:
+    # Lapsed leases are also expired here, so a dead worker's runs come back even when no
+    # separate sweeper runs. The claim commits before any work starts: the lease is what protects it.
+    with conn.transaction():
+        expired = queue.expire_leases(conn, settings.worker_queue, EXPIRE_BATCH)
+    if expired:
+        logger.info("expired %s lapsed leases", len(expired))
+    with conn.transaction():
+        return queue.claim_tasks(
+            conn, settings.worker_queue, worker_id=worker_id, limit=limit, lease_seconds=settings.worker_lease_seconds
+        )
+
+
+async def _listen(
+    settings: config.Settings, wakeup: _Wakeup, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+) -> None:
+    assert settings.database_url is not None
+    conn = await trio.to_thread.run_sync(db.connect, settings.database_url)
+    try:
+        await trio.to_thread.run_sync(lambda: db.execute(conn, "listen_queue", queue=settings.worker_queue))
+        task_status.started()
+        while True:
+            notified = await trio.to_thread.run_sync(
+                _wait_notify, conn, settings.worker_poll_seconds, abandon_on_cancel=True
+            )
+            if notified:
+                wakeup.set()
+    finally:
+        conn.close()
+
+
+def _wait_notify(conn: db.Connection, timeout: float) -> bool:
+    return any(True for _ in conn.notifies(timeout=timeout, stop_after=1))
+
+
+async def _watch_signals(stop: trio.Event) -> None:
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for signum in signals:
+            logger.info("received signal %s; stopping", signum)
+            stop.set()
+
+
+def _touch(path: Path | None) -> None:
+    if path is not None:
+        path.touch()

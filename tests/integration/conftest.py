@@ -1,0 +1,198 @@
+"""Real services as subprocesses: the API per xdist worker, workers and tenants per test."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from hwe import db, tenants
+
+STARTUP_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, message: str, interval: float = 0.05) -> Any:
+    """Polls `condition` until it returns a truthy value; fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {message}")
+
+
+@dataclass
+class Service:
+    """A service subprocess; its output goes to a log file the test can read."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_service(module: str, env: dict[str, str], log_path: Path) -> Service:
+    with log_path.open("wb") as log_file:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen([sys.executable, "-m", module], env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    return Service(process, log_path)
+
+
+@pytest.fixture(scope="session")
+def api_url(service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API service of this xdist worker, ready to answer."""
+    port = free_port()
+    env = {**service_env, "HWE_API_PORT": str(port)}
+    service = start_service("services.api", env, tmp_path_factory.mktemp("api") / "api.log")
+    url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        assert service.process.poll() is None, service.log()
+        try:
+            return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_until(ready, STARTUP_TIMEOUT, "the API to be ready")
+    yield url
+    service.stop()
+
+
+@dataclass
+class Tenant:
+    """A tenant of its own, with its own queue and an admin key, talking to the real API."""
+
+    tenant_id: str
+    queue: str
+    key: str
+    client: httpx.Client
+    api_url: str
+
+    def submit(
+        self, definition: dict[str, Any], inputs: dict[str, Any] | None = None, idempotency_key: str | None = None
+    ) -> httpx.Response:
+        headers = {"X-Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return self.client.post(
+            "/api/v1/workflows", json={"workflow_definition": definition, "inputs": inputs or {}}, headers=headers
+        )
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        response = self.client.get(f"/api/v1/workflows/{run_id}")
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data
+
+    def wait_for_state(
+        self, run_id: str, states: tuple[str, ...] = ("completed", "failed", "cancelled"), timeout: float = 30.0
+    ) -> dict[str, Any]:
+        return wait_until(
+            lambda: (r := self.run(run_id))["state"] in states and r,
+            timeout,
+            f"run {run_id} to reach {states}",
+            interval=0.1,
+        )
+
+
+@pytest.fixture
+def make_tenant(api_url: str, database_url: str, secrets_file: Path) -> Iterator[Callable[[], Tenant]]:
+    """Creates tenants, each with a queue of its own so its workers serve only its runs."""
+    clients: list[httpx.Client] = []
+    pepper = json.loads(secrets_file.read_text())["api_key_pepper"]
+
+    def make() -> Tenant:
+        name = f"t{uuid.uuid4().hex[:12]}"
+        with db.connect(database_url) as conn:
+            tenants.create_tenant(conn, name, queue_name=name)
+            key = tenants.create_api_key(conn, name, "admin", pepper)
+        client = httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        clients.append(client)
+        return Tenant(name, name, key, client, api_url)
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def tenant(make_tenant: Callable[[], Tenant]) -> Tenant:
+    """A fresh tenant for this test."""
+    return make_tenant()
+
+
+@dataclass
+class WorkerPool:
+    """Starts worker processes for a queue; stops (or kills) them all at the end of the test."""
+
+    env: dict[str, str]
+    directory: Path
+    started: list[Service] = field(default_factory=list)
+
+    def start(self, queue: str, lease_seconds: float = 30.0, **settings: str) -> Service:
+        health = self.directory / f"worker-{len(self.started)}.health"
+        env = {
+            **self.env,
+            "HWE_WORKER_QUEUE": queue,
+            "HWE_WORKER_LEASE_SECONDS": str(lease_seconds),
+            "HWE_WORKER_HEALTH_FILE": str(health),
+            **settings,
+        }
+        service = start_service("services.worker", env, self.directory / f"worker-{len(self.started)}.log")
+        self.started.append(service)
+        wait_until(
+            lambda: health.exists() or service.process.poll() is not None, STARTUP_TIMEOUT, "the worker to be ready"
+        )
+        assert service.process.poll() is None, service.log()
+        return service
+
+    def stop_all(self) -> None:
+        for service in self.started:
+            service.stop()
+
+
+@pytest.fixture
+def workers(service_env: dict[str, str], tmp_path: Path) -> Iterator[WorkerPool]:
+    """Worker processes started by the test, stopped after it."""
+    pool = WorkerPool(service_env, tmp_path)
+    yield pool
+    pool.stop_all()
+
+
+@pytest.fixture
+def running_tenant(tenant: Tenant, workers: WorkerPool) -> Tenant:
+    """A tenant with one worker serving its queue."""
+    workers.start(tenant.queue)
+    return tenant
+
+
+def kill_hard(service: Service) -> None:
+    """kill -9: the process gets no chance to clean up."""
+    os.kill(service.process.pid, signal.SIGKILL)
+    service.process.wait()
