@@ -35,6 +35,7 @@ class Settings:
     worker_poll_seconds: float = 1.0
     worker_drain_seconds: float = 30.0
     worker_health_file: Path | None = None
+    worker_metrics_port: int = 0
     secrets_file: Path | None = None
     root_task_max_attempts: int = 10
     log_level: str = "INFO"
@@ -61,6 +62,7 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("worker", "poll_seconds", "HWE_WORKER_POLL_SECONDS", "worker_poll_seconds"),
     ("worker", "drain_seconds", "HWE_WORKER_DRAIN_SECONDS", "worker_drain_seconds"),
     ("worker", "health_file", "HWE_WORKER_HEALTH_FILE", "worker_health_file"),
+    ("worker", "metrics_port", "HWE_WORKER_METRICS_PORT", "worker_metrics_port"),
     ("secrets", "file", "HWE_SECRETS_FILE", "secrets_file"),
     ("worker", "root_task_max_attempts", "HWE_ROOT_TASK_MAX_ATTEMPTS", "root_task_max_attempts"),
 )

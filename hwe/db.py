@@ -29,6 +29,8 @@ _QUEUE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 _SQLSTATE_ERRORS: dict[str, type[errors.HighwayError]] = {
     "HW001": errors.FencingLost,
     "HW002": errors.InvalidWorkflow,
+    "HW003": errors.InvalidEvent,
+    "HW010": errors.AppendOnlyViolation,
 }
 
 Connection = psycopg.Connection[dict[str, Any]]

@@ -1,8 +1,10 @@
 """DurableContext: the handle a durable function uses to take steps that survive crashes.
 
-`ctx.step(name, fn, *args)` runs `fn` once and commits its result as a checkpoint; when the run
-is resumed (a crash, a new attempt) the committed result is returned instead of running `fn`
-again. Created by the orchestrator for one claimed task; it never claims or completes the task.
+`ctx.step(name, fn, *args)` runs `fn` once and commits its outcome as a checkpoint; when the run
+is resumed (a crash, a new attempt, a wake-up) the committed outcome is returned (or its error
+raised again) instead of running `fn` again. `sleep` and `wait_for_event` suspend the run: they
+raise `errors.Suspend`, and the orchestrator commits the request and frees the worker. Created
+by the orchestrator for one claimed task; it never claims or completes the task itself.
 """
 
 from __future__ import annotations
@@ -11,82 +13,249 @@ import inspect
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hwe import db, errors, queue
+from hwe import db, errors, events, queue
+
+_ERROR_CLASSES: dict[str, type[errors.ToolError]] = {
+    "PermanentError": errors.PermanentError,
+    "TemporaryError": errors.TemporaryError,
+}
+
+
+@dataclass(frozen=True)
+class SleepRequest:
+    """Suspend until a time: `seconds` from now, or `until`, stored as the step's checkpoint."""
+
+    step_name: str
+    position: int
+    seconds: float | None
+    until: datetime | None
+
+
+@dataclass(frozen=True)
+class WaitRequest:
+    """Suspend until an event of the tenant named `event_name` arrives, or the timeout passes."""
+
+    step_name: str
+    position: int
+    event_name: str
+    timeout_seconds: float | None
 
 
 class DurableContext:
-    """Steps of one claimed task, replayed from checkpoints loaded when the task was claimed."""
+    """Steps of one claimed task, replayed from the checkpoints loaded when it was claimed."""
 
     def __init__(
-        self, database: db.Database, claim: queue.ClaimedTask, checkpoints: list[queue.Checkpoint], lease_seconds: float
+        self,
+        database: db.Database,
+        claim: queue.ClaimedTask,
+        tenant_id: str,
+        checkpoints: list[queue.Checkpoint],
+        lease_seconds: float,
     ) -> None:
         self._database = database
         self._claim = claim
+        self._tenant_id = tenant_id
         self._lease_seconds = lease_seconds
-        self._committed = {checkpoint.step_name: checkpoint.state for checkpoint in checkpoints}
+        self._committed = {c.step_name: c for c in checkpoints}
         self._name_counts: dict[str, int] = {}
         self._position = 0
+        self._progress = 0
+        self._variables: dict[str, Any] = {}
 
     @property
     def workflow_run_id(self) -> uuid.UUID:
         """The workflow run this task belongs to."""
         return self._claim.workflow_run_id
 
-    async def step(self, name: str, fn: Callable[..., Any], *args: Any, result_key: str | None = None) -> Any:
+    @property
+    def tenant_id(self) -> str:
+        """The tenant the run belongs to."""
+        return self._tenant_id
+
+    async def step(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        result_key: str | None = None,
+        advances_progress: bool = False,
+    ) -> Any:
         """Runs `fn(*args)` once and returns its committed result.
 
         A name used again in the same run becomes `name#2`, `name#3`, … so repeated steps stay
-        distinct as long as the code takes them in the same order.
+        distinct as long as the code takes them in the same order. A ToolError is committed too,
+        and raised again on replay, so a failed step is not run again either.
 
         Args:
             name: the step's name, unique within the run once numbered.
             fn: a sync or async callable; its result must be JSON-serializable.
             *args: passed to `fn`.
             result_key: also publish the result under this key of the run's context.
+            advances_progress: the step is one of the workflow's tasks (counted in `progress`).
 
         Raises:
-            PermanentError: the result cannot be stored as JSON.
-            FencingLost: this worker no longer holds the run; the result was not committed.
+            ToolError: `fn` failed (now or, on replay, when it was first run).
+            FencingLost: this worker no longer holds the run; nothing was committed.
         """
-        step_name = self._number(name)
-        self._position += 1
-        if step_name in self._committed:
-            return self._committed[step_name]
-        value = fn(*args)
-        if inspect.isawaitable(value):
-            value = await value
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError) as err:
-            raise errors.PermanentError(f"step {step_name!r} returned a value that is not JSON") from err
-        written = await self._database.run(
-            self._commit, step_name, self._position, value, {result_key: value} if result_key else {}
-        )
-        if not written:
-            # An earlier holder of this run committed the step first; its result is the one that counts.
-            reloaded = await self._database.run(queue.load_checkpoints, self._claim)
-            value = next(c.state for c in reloaded if c.step_name == step_name)
-        self._committed[step_name] = value
-        return value
+        step_name = self._take_name(name)
+        checkpoint = self._committed.get(step_name)
+        if checkpoint is None:
+            checkpoint = await self._run_step(step_name, fn, args, result_key, advances_progress)
+        if advances_progress and checkpoint.status == "ok":
+            self._progress += 1
+        return _outcome(checkpoint)
 
-    def _number(self, name: str) -> str:
+    async def _run_step(
+        self, step_name: str, fn: Callable[..., Any], args: tuple[Any, ...], result_key: str | None, task: bool
+    ) -> queue.Checkpoint:
+        try:
+            value = fn(*args)
+            if inspect.isawaitable(value):
+                value = await value
+            _require_json(step_name, value)
+        except errors.ToolError as err:
+            failure = {"type": type(err).__name__, "message": str(err)}
+            return await self._commit(step_name, failure, {}, status="error", progress=self._progress if task else None)
+        context_patch = {result_key: value} if result_key else {}
+        return await self._commit(step_name, value, context_patch, progress=self._progress + 1 if task else None)
+
+    async def sleep(self, name: str, seconds: float | None = None, *, until: datetime | None = None) -> None:
+        """Suspends the run for `seconds` (or until `until`); the worker is free meanwhile.
+
+        Raises:
+            Suspend: always on the first call; on replay only while the wake time is ahead.
+            ValueError: neither or both of `seconds` and `until` given.
+        """
+        if (seconds is None) == (until is None):
+            raise ValueError("sleep takes either seconds or until")
+        step_name = self._take_name(f"sleep:{name}")
+        checkpoint = self._committed.get(step_name)
+        if checkpoint is None:
+            raise errors.Suspend(SleepRequest(step_name, self._position, seconds, until))
+        wake_at = datetime.fromisoformat(checkpoint.state["wake_at"])
+        if wake_at > self._claim.claimed_at:
+            raise errors.Suspend(SleepRequest(step_name, self._position, None, wake_at))
+
+    async def wait_for_event(self, name: str, event_name: str, timeout: float | None = None) -> dict[str, Any]:
+        """Waits for an event of the run's tenant named `event_name`; returns its payload.
+
+        Raises:
+            Suspend: while the event has not arrived (the run is `waiting` and holds no worker).
+            EventTimeout: the timeout passed first; replay raises it again.
+            InvalidEvent: the event name is not acceptable.
+        """
+        events.validate(self.workflow_run_id, event_name, {})
+        step_name = self._take_name(f"wait_for_event:{name}")
+        checkpoint = self._committed.get(step_name)
+        if checkpoint is None:
+            raise errors.Suspend(WaitRequest(step_name, self._position, event_name, timeout))
+        if checkpoint.state["timed_out"]:
+            raise errors.EventTimeout(f"no event {event_name!r} arrived within {timeout} seconds")
+        payload: dict[str, Any] = checkpoint.state["payload"]
+        return payload
+
+    async def emit_event(self, event_name: str, payload: dict[str, Any]) -> None:
+        """Emits an event owned by this run, exactly once: the emit commits with its step.
+
+        Raises:
+            ValueError, InvalidEvent: the event is not acceptable (checked before any SQL).
+        """
+        events.validate(self.workflow_run_id, event_name, payload)
+        step_name = self._take_name(f"emit_event:{event_name}")
+        if step_name in self._committed:
+            return
+        await self._commit(step_name, {"emitted": True}, {}, emit=(event_name, payload))
+
+    async def set_variable(self, name: str, value: Any) -> None:
+        """Sets a durable variable of the run (its value survives crashes and replays)."""
+        step_name = self._take_name(f"set_variable:{name}")
+        if step_name not in self._committed:
+            _require_json(step_name, value)
+            await self._commit(step_name, {"value": value}, {})
+        self._variables[name] = self._committed[step_name].state["value"]
+
+    def get_variable(self, name: str, default: Any = None) -> Any:
+        """Returns a durable variable set earlier in the run, or `default`."""
+        return self._variables.get(name, default)
+
+    def _take_name(self, name: str) -> str:
+        self._position += 1
         count = self._name_counts.get(name, 0) + 1
         self._name_counts[name] = count
         return name if count == 1 else f"{name}#{count}"
 
-    def _commit(
-        self, conn: db.Connection, step_name: str, position: int, value: Any, context_patch: dict[str, Any]
+    async def _commit(
+        self,
+        step_name: str,
+        state: Any,
+        context_patch: dict[str, Any],
+        *,
+        status: str = "ok",
+        emit: tuple[str, dict[str, Any]] | None = None,
+        progress: int | None = None,
+    ) -> queue.Checkpoint:
+        checkpoint = queue.Checkpoint(step_name, self._position, status, state)
+        written = await self._database.run(self._write, checkpoint, context_patch, emit, progress)
+        if not written:
+            # An earlier holder of this run committed the step first; its outcome is the one that counts.
+            reloaded = await self._database.run(queue.load_checkpoints, self._claim)
+            checkpoint = next(c for c in reloaded if c.step_name == step_name)
+        self._committed[step_name] = checkpoint
+        return checkpoint
+
+    def _write(
+        self,
+        conn: db.Connection,
+        checkpoint: queue.Checkpoint,
+        context_patch: dict[str, Any],
+        emit: tuple[str, dict[str, Any]] | None,
+        progress: int | None,
     ) -> bool:
         with conn.transaction():
-            return queue.checkpoint_step(
+            written = queue.checkpoint_step(
                 conn,
                 self._claim,
-                step_name=step_name,
-                position=position,
-                state=value,
+                step_name=checkpoint.step_name,
+                position=checkpoint.position,
+                state=checkpoint.state,
+                status=checkpoint.status,
                 context_patch=context_patch,
-                progress_completed=len(self._committed) + 1,
                 lease_seconds=self._lease_seconds,
+                current_step=None if progress is None else checkpoint.step_name,
+                progress_completed=progress,
             )
+            if written and emit is not None:
+                events.emit_event(
+                    conn,
+                    self._claim.queue,
+                    tenant_id=self._tenant_id,
+                    workflow_run_id=self.workflow_run_id,
+                    event_name=emit[0],
+                    payload=emit[1],
+                )
+            return written
+
+
+def _outcome(checkpoint: queue.Checkpoint) -> Any:
+    if checkpoint.status == "error":
+        error_class = _ERROR_CLASSES.get(checkpoint.state.get("type"), errors.ToolError)
+        raise error_class(checkpoint.state.get("message", "step failed"))
+    return checkpoint.state
+
+
+def _require_json(step_name: str, value: Any) -> None:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as err:
+        raise errors.PermanentError(f"step {step_name!r} returned a value that is not JSON") from err
+
+
+def wake_time(now: datetime, request: SleepRequest) -> datetime:
+    """When a sleep request wakes, measured on the engine clock."""
+    if request.until is not None:
+        return request.until if request.until.tzinfo else request.until.replace(tzinfo=UTC)
+    return now + timedelta(seconds=request.seconds or 0.0)

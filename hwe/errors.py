@@ -44,8 +44,24 @@ class Unauthorized(HighwayError):
     """The API key is missing, malformed, unknown or revoked."""
 
 
+class NotCancellable(HighwayError):
+    """The run already reached a terminal state."""
+
+
+class InvalidEvent(HighwayError):
+    """An event without an owner run, or with a payload that is not a small JSON object without NUL bytes."""
+
+
+class EventTimeout(HighwayError):
+    """A wait for an event ended at its timeout; replay sees the same outcome."""
+
+
 class FencingLost(HighwayError):
     """A worker wrote with a stale fencing token: another claim owns the run now, the write was refused."""
+
+
+class AppendOnlyViolation(HighwayError):
+    """Something tried to change or delete an audit record."""
 
 
 class ToolError(HighwayError):
@@ -70,3 +86,14 @@ class WorkflowFailed(HighwayError):
     def __init__(self, task_id: str, message: str) -> None:
         super().__init__(message)
         self.task_id = task_id
+
+
+class Suspend(BaseException):
+    """Stops a durable function so the run can sleep or wait; the orchestrator commits the request.
+
+    A BaseException, so a tool's `except Exception` cannot swallow it.
+    """
+
+    def __init__(self, request: object) -> None:
+        super().__init__(type(request).__name__)
+        self.request = request

@@ -1,21 +1,31 @@
 """Runs one claimed task to one of its outcomes; does not claim.
 
 The worker hands each claimed root task to `execute_claimed`. It loads the run and its
-checkpoints, runs the interpreter under a heartbeat that keeps the lease alive, and ends in
-exactly one outcome, each a single transaction (SUCCESS, FAILURE; SLEEP joins with timers and
-events). A lost fence ends the attempt with no write: the new holder of the run owns the outcome.
+checkpoints in one round trip, runs the interpreter under a heartbeat that keeps the lease alive,
+and ends in exactly one outcome, each a single transaction: SUCCESS, SLEEP (a timer or an event
+wait; the worker slot is released) or FAILURE (a retry is scheduled, or the run fails). A lost
+fence (lease expired, run cancelled) ends the attempt with no write at all.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import trio
 
-from hwe import db, durable, errors, interpreter, queue, runs
+from hwe import db, durable, errors, events, interpreter, metrics, queue, runs
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an attempt ended: success, failure (the workflow's), crash (the engine's) or suspended."""
+
+    kind: str
+    detail: Any = None
 
 
 async def execute_claimed(database: db.Database, claim: queue.ClaimedTask, lease_seconds: float) -> None:
@@ -33,14 +43,23 @@ async def execute_claimed(database: db.Database, claim: queue.ClaimedTask, lease
                 released = await database.run(queue.release_run, claim)
             logger.info("handed run %s back to the queue (still held: %s)", claim.run_id, released)
     if outcome is None:
-        logger.warning("run %s lost its lease; its new holder decides the outcome", claim.run_id)
+        metrics.FENCING_REJECTIONS.inc()
+        logger.warning("run %s lost its lease or was cancelled; it wrote nothing more", claim.run_id)
         return
-    await database.run(_commit_outcome, claim, *outcome)
+    metrics.OUTCOMES.labels(outcome.kind).inc()
+    try:
+        if outcome.kind == "success":
+            await database.run(_succeed, claim, outcome.detail)
+        elif outcome.kind == "failure":
+            await database.run(_fail, claim, outcome.detail)
+        elif outcome.kind == "crash":
+            await database.run(_retry_after_crash, claim, outcome.detail)
+    except errors.FencingLost:
+        metrics.FENCING_REJECTIONS.inc()
+        logger.warning("run %s lost its lease before its %s was committed", claim.run_id, outcome.kind)
 
 
-async def _run_under_lease(
-    database: db.Database, claim: queue.ClaimedTask, lease_seconds: float
-) -> tuple[str, Any] | None:
+async def _run_under_lease(database: db.Database, claim: queue.ClaimedTask, lease_seconds: float) -> Outcome | None:
     """Runs the workflow while a heartbeat renews the lease; None when the lease was lost."""
     outcome = None
     async with trio.open_nursery() as nursery:
@@ -50,18 +69,25 @@ async def _run_under_lease(
     return outcome
 
 
-async def _run(database: db.Database, claim: queue.ClaimedTask, lease_seconds: float) -> tuple[str, Any] | None:
-    run, checkpoints = await database.run(_load, claim)
-    ctx = durable.DurableContext(database, claim, checkpoints, lease_seconds)
+async def _run(database: db.Database, claim: queue.ClaimedTask, lease_seconds: float) -> Outcome | None:
     try:
-        return "success", await interpreter.run_workflow(ctx, run.plan, run.inputs)
+        run, checkpoints = await database.run(_load, claim)
+        while True:
+            ctx = durable.DurableContext(database, claim, run.tenant_id, checkpoints, lease_seconds)
+            try:
+                return Outcome("success", await interpreter.run_workflow(ctx, run.plan, run.inputs))
+            except errors.Suspend as suspend:
+                if await database.run(_suspend, claim, run.tenant_id, suspend.request, lease_seconds):
+                    return Outcome("suspended")
+                # The timer was already due or the event already there: replay with the new checkpoint.
+                checkpoints = await database.run(queue.load_checkpoints, claim)
     except errors.WorkflowFailed as failure:
-        return "failure", {"type": "task_failed", "task_id": failure.task_id, "message": str(failure)}
+        return Outcome("failure", {"type": "task_failed", "task_id": failure.task_id, "message": str(failure)})
     except errors.FencingLost:
         return None
     except Exception as err:  # an engine fault, not the workflow's: retry the attempt
         logger.exception("run %s failed with an engine error %s", claim.run_id, type(err).__name__)
-        return "crash", {"type": "engine_error", "message": type(err).__name__}
+        return Outcome("crash", {"type": "engine_error", "message": type(err).__name__})
 
 
 def _load(conn: db.Connection, claim: queue.ClaimedTask) -> tuple[runs.RunToExecute, list[queue.Checkpoint]]:
@@ -71,6 +97,8 @@ def _load(conn: db.Connection, claim: queue.ClaimedTask) -> tuple[runs.RunToExec
 async def _keep_lease(
     database: db.Database, claim: queue.ClaimedTask, lease_seconds: float, cancel_scope: trio.CancelScope
 ) -> None:
+    # A lost lease (expired, taken over or cancelled) cancels the execution at once, which also
+    # kills the tool's subprocess: a cancelled run stops within a third of its lease.
     while True:
         await trio.sleep(lease_seconds / 3)
         try:
@@ -85,20 +113,8 @@ def _heartbeat(conn: db.Connection, claim: queue.ClaimedTask, lease_seconds: flo
         queue.heartbeat_run(conn, claim, lease_seconds)
 
 
-def _commit_outcome(conn: db.Connection, claim: queue.ClaimedTask, kind: str, detail: Any) -> None:
-    try:
-        if kind == "success":
-            _succeed(conn, claim, detail)
-        elif kind == "failure":
-            _fail(conn, claim, detail)
-        else:
-            _retry_after_crash(conn, claim, detail)
-    except errors.FencingLost:
-        logger.warning("run %s lost its lease before its %s was committed", claim.run_id, kind)
-
-
-# The outcomes. Each is one transaction: queue rows first, then the workflow run, then the audit
-# record, so readers never see a finished run whose queue state disagrees.
+# The three outcomes, side by side. Each is one transaction: queue rows first, then the workflow
+# run, then the audit record, so readers never see a run whose queue state disagrees.
 
 
 def _succeed(conn: db.Connection, claim: queue.ClaimedTask, result: dict[str, Any]) -> None:
@@ -109,18 +125,26 @@ def _succeed(conn: db.Connection, claim: queue.ClaimedTask, result: dict[str, An
     logger.info("run %s completed", claim.run_id)
 
 
+def _suspend(
+    conn: db.Connection, claim: queue.ClaimedTask, tenant_id: str, request: object, lease_seconds: float
+) -> bool:
+    """SLEEP: commits a timer or an event wait and releases the run; False when it can go on at once."""
+    checkpoint = _Checkpointer(claim, lease_seconds)
+    with conn.transaction():
+        if isinstance(request, durable.SleepRequest):
+            return _sleep_until(conn, claim, request, checkpoint)
+        assert isinstance(request, durable.WaitRequest)
+        return _wait_for_event(conn, claim, tenant_id, request, checkpoint)
+
+
 def _fail(conn: db.Connection, claim: queue.ClaimedTask, error: dict[str, Any]) -> None:
     with conn.transaction():
         queue.fail_run(conn, claim, error, retry_delay=None)
         runs.finish_run(conn, claim.workflow_run_id, "failed", error=error)
         runs.append_event(
-            conn,
-            claim.workflow_run_id,
-            "failed",
-            claim.run_id,
-            {"attempt": claim.attempt, "task_id": error.get("task_id")},
+            conn, claim.workflow_run_id, "failed", claim.run_id, {"attempt": claim.attempt, "task_id": error["task_id"]}
         )
-    logger.info("run %s failed in task %s", claim.run_id, error.get("task_id"))
+    logger.info("run %s failed in task %s", claim.run_id, error["task_id"])
 
 
 def _retry_after_crash(conn: db.Connection, claim: queue.ClaimedTask, error: dict[str, Any]) -> None:
@@ -137,3 +161,73 @@ def _retry_after_crash(conn: db.Connection, claim: queue.ClaimedTask, error: dic
             {"attempt": claim.attempt, "retry": task_state == "pending"},
         )
     logger.info("run %s attempt %s failed; task is %s", claim.run_id, claim.attempt, task_state)
+
+
+# The two kinds of SLEEP, inside the SLEEP transaction.
+
+
+def _sleep_until(
+    conn: db.Connection, claim: queue.ClaimedTask, request: durable.SleepRequest, checkpoint: _Checkpointer
+) -> bool:
+    now = queue.current_time(conn)
+    wake_at = durable.wake_time(now, request)
+    checkpoint(conn, request.step_name, request.position, {"wake_at": wake_at.isoformat()})
+    if wake_at <= now:
+        return False
+    queue.sleep_run(conn, claim, wake_at=wake_at, wake_event=None, run_state="sleeping")
+    runs.append_event(conn, claim.workflow_run_id, "sleeping", claim.run_id, {"step": request.step_name})
+    return True
+
+
+def _wait_for_event(
+    conn: db.Connection,
+    claim: queue.ClaimedTask,
+    tenant_id: str,
+    request: durable.WaitRequest,
+    checkpoint: _Checkpointer,
+) -> bool:
+    # The event-name lock comes first (lock order: event, runs, task), so an emit cannot land
+    # between "not there yet" and the wait registration.
+    events.lock_event_name(conn, tenant_id, request.event_name)
+    payload = events.find_event(conn, claim.queue, tenant_id, request.event_name)
+    wait = events.find_wait(conn, claim.queue, claim.task_id, request.step_name)
+    if payload is not None or (wait is not None and wait["expired"]):
+        # The outcome, a payload or the timeout, is checkpointed, so replay sees the same thing.
+        outcome = {"timed_out": payload is None, "payload": payload}
+        checkpoint(conn, request.step_name, request.position, outcome)
+        events.delete_wait(conn, claim.queue, claim.task_id, request.step_name)
+        return False
+    timeout_at = events.register_wait(
+        conn,
+        claim.queue,
+        task_id=claim.task_id,
+        run_id=claim.run_id,
+        workflow_run_id=claim.workflow_run_id,
+        tenant_id=tenant_id,
+        step_name=request.step_name,
+        position=request.position,
+        event_name=request.event_name,
+        timeout_seconds=request.timeout_seconds,
+    )
+    queue.sleep_run(conn, claim, wake_at=timeout_at, wake_event=request.event_name, run_state="waiting")
+    runs.append_event(conn, claim.workflow_run_id, "waiting", claim.run_id, {"step": request.step_name})
+    return True
+
+
+@dataclass(frozen=True)
+class _Checkpointer:
+    """Writes a SLEEP path's checkpoint, fenced and renewing the lease like every step."""
+
+    claim: queue.ClaimedTask
+    lease_seconds: float
+
+    def __call__(self, conn: db.Connection, step_name: str, position: int, state: Any) -> None:
+        queue.checkpoint_step(
+            conn,
+            self.claim,
+            step_name=step_name,
+            position=position,
+            state=state,
+            context_patch={},
+            lease_seconds=self.lease_seconds,
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -34,6 +35,7 @@ class ClaimedTask:
     params: dict[str, Any]
     wake_event: str | None
     event_payload: Any
+    claimed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Checkpoint:
 
     step_name: str
     position: int
+    status: str
     state: Any
 
 
@@ -128,10 +131,12 @@ def checkpoint_step(
     position: int,
     state: Any,
     context_patch: dict[str, Any],
-    progress_completed: int,
     lease_seconds: float,
+    status: str = "ok",
+    current_step: str | None = None,
+    progress_completed: int | None = None,
 ) -> bool:
-    """Commits a step's result with the run's projection; returns False when it already existed.
+    """Commits a step's outcome (`status` ok or error) with the run's projection; False when it already existed.
 
     Raises:
         FencingLost: the run is no longer this worker's; nothing was written.
@@ -146,9 +151,11 @@ def checkpoint_step(
             "step_name": step_name,
             "position": position,
             "state": Jsonb(state),
+            "status": status,
             "workflow_run_id": claim.workflow_run_id,
             "context_patch": Jsonb(context_patch),
             "progress_completed": progress_completed,
+            "current_step": current_step,
         },
         queue=claim.queue,
     )
@@ -203,6 +210,36 @@ def fail_run(conn: db.Connection, claim: ClaimedTask, reason: dict[str, Any], re
     return str(rows[0]["task_state"])
 
 
+def sleep_run(
+    conn: db.Connection, claim: ClaimedTask, *, wake_at: datetime | None, wake_event: str | None, run_state: str
+) -> None:
+    """Releases the held run until `wake_at` (None: until an event wakes it); its workflow run shows `run_state`.
+
+    Raises:
+        FencingLost: the run is no longer this worker's; nothing was written.
+    """
+    rows = db.execute(
+        conn,
+        "sleep_run",
+        {
+            "run_id": claim.run_id,
+            "fencing_token": claim.fencing_token,
+            "wake_at": wake_at,
+            "wake_event": wake_event,
+            "run_state": run_state,
+        },
+        queue=claim.queue,
+    )
+    if not rows:
+        raise errors.FencingLost(f"run {claim.run_id} lost its lease before sleeping")
+
+
+def cancel_task(conn: db.Connection, queue: str, task_id: uuid.UUID) -> bool:
+    """Cancels a task and its open runs (runs first, then the task); False when the task had finished."""
+    db.execute(conn, "cancel_task_runs", {"task_id": task_id}, queue=queue)
+    return bool(db.execute(conn, "cancel_task", {"task_id": task_id}, queue=queue))
+
+
 def release_run(conn: db.Connection, claim: ClaimedTask) -> bool:
     """Hands a held run back to the queue at once; returns False when it was no longer held."""
     rows = db.execute(
@@ -235,3 +272,9 @@ def retry_delay_seconds(strategy: dict[str, Any], attempt: int) -> float:
     else:
         delay = 0.0
     return min(delay, MAX_RETRY_DELAY_SECONDS)
+
+
+def current_time(conn: db.Connection) -> datetime:
+    """The engine clock's "now" (fakeable per session with `hwe.fake_now`)."""
+    now: datetime = db.execute(conn, "current_time")[0]["now"]
+    return now

@@ -13,9 +13,10 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from hwe import db, errors, interpreter, queue, tenants
+from hwe import db, errors, events, interpreter, queue, tenants
 
 ROOT_TASK_NAME = "workflow"
+TERMINAL_STATES = ("completed", "failed", "cancelled")
 # A root task that crashes its worker this many times fails; a deterministic task failure never retries.
 ROOT_RETRY_STRATEGY: dict[str, Any] = {"kind": "exponential", "base_seconds": 1, "factor": 2, "max_seconds": 60}
 
@@ -162,3 +163,49 @@ def append_event(
             "detail": Jsonb(detail),
         },
     )
+
+
+def cancel_run(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> None:
+    """Cancels a run that has not finished; a worker running it stops at its next fenced write.
+
+    Raises:
+        RunNotFound: no such run for this tenant.
+        NotCancellable: the run already finished.
+    """
+    with conn.transaction():
+        run = _find_run_queue(conn, tenant_id, workflow_run_id)
+        if run["state"] in TERMINAL_STATES or not queue.cancel_task(conn, run["queue_name"], run["task_id"]):
+            raise errors.NotCancellable(f"workflow run {workflow_run_id} is {run['state']} and cannot be cancelled")
+        db.execute(conn, "mark_run_cancelled", {"workflow_run_id": workflow_run_id})
+        append_event(conn, workflow_run_id, "cancelled", None, {})
+
+
+def post_event(
+    conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID, event_name: str, payload: dict[str, Any]
+) -> int:
+    """Emits an event owned by a run of this tenant (the API's way in); returns the waiters woken.
+
+    Raises:
+        RunNotFound: no such run for this tenant.
+        InvalidEvent: the name or the payload is not acceptable.
+    """
+    events.validate(workflow_run_id, event_name, payload)
+    with conn.transaction():
+        run = _find_run_queue(conn, tenant_id, workflow_run_id)
+        woken = events.emit_event(
+            conn,
+            run["queue_name"],
+            tenant_id=tenant_id,
+            workflow_run_id=workflow_run_id,
+            event_name=event_name,
+            payload=payload,
+        )
+        append_event(conn, workflow_run_id, "event_posted", None, {"event_name_length": len(event_name)})
+    return woken
+
+
+def _find_run_queue(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> db.Row:
+    rows = db.execute(conn, "find_run_queue", {"workflow_run_id": workflow_run_id, "tenant_id": tenant_id})
+    if not rows:
+        raise errors.RunNotFound(f"workflow run {workflow_run_id} not found")
+    return rows[0]

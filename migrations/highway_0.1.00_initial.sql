@@ -84,6 +84,18 @@ DROP TRIGGER IF EXISTS event_log_append_only ON hwe.event_log;
 CREATE TRIGGER event_log_append_only BEFORE UPDATE OR DELETE ON hwe.event_log
     FOR EACH ROW EXECUTE FUNCTION hwe.reject_event_log_change();
 
+-- Events always belong to a run: statements that write one pass the owner through this guard, so
+-- a NULL raises instead of creating a global event.
+CREATE OR REPLACE FUNCTION hwe.require_run_id(p_workflow_run_id uuid) RETURNS uuid
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF p_workflow_run_id IS NULL THEN
+        RAISE EXCEPTION 'events are scoped by workflow_run_id, which must not be NULL' USING ERRCODE = 'HW003';
+    END IF;
+    RETURN p_workflow_run_id;
+END
+$$;
+
 CREATE TABLE IF NOT EXISTS hwe.queue (
     queue_name  text PRIMARY KEY CHECK (queue_name ~ '^[a-z][a-z0-9_]{0,40}$'),
     created_at  timestamptz NOT NULL DEFAULT hwe.current_time()
@@ -94,8 +106,8 @@ CREATE TABLE IF NOT EXISTS hwe.queue (
 --   r_<q>  runs: one row per attempt, with the lease (claim_expires_at) and the fencing token,
 --          which every claim bumps and every worker write must match
 --   c_<q>  checkpoints: one committed result per (task, step name), with the step's position
---   e_<q>  events: scoped by workflow_run_id, never global
---   w_<q>  waits: a run waiting for an event
+--   e_<q>  events: each owned by the workflow run that emitted it (NOT NULL) and its tenant
+--   w_<q>  waits: a task's step waiting for an event of its tenant, with an optional timeout
 CREATE OR REPLACE FUNCTION hwe.create_queue(p_queue_name text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -119,6 +131,7 @@ BEGIN
             enqueue_at       timestamptz NOT NULL,
             first_started_at timestamptz,
             completed_at     timestamptz,
+            cancelled_at     timestamptz,
             result           jsonb,
             failure_reason   jsonb
         ) WITH (fillfactor = 70)$f$, 't_' || p_queue_name);
@@ -156,6 +169,7 @@ BEGIN
             task_id       uuid NOT NULL,
             step_name     text NOT NULL,
             position      integer NOT NULL,
+            status        text NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'error')),
             state         jsonb,
             owner_run_id  uuid NOT NULL,
             created_at    timestamptz NOT NULL,
@@ -165,23 +179,29 @@ BEGIN
     EXECUTE format($f$
         CREATE TABLE IF NOT EXISTS hwe.%I (
             workflow_run_id  uuid NOT NULL,
+            tenant_id        text NOT NULL,
             event_name       text NOT NULL,
-            payload          jsonb,
+            payload          jsonb NOT NULL,
             emitted_at       timestamptz NOT NULL,
             PRIMARY KEY (workflow_run_id, event_name)
         )$f$, 'e_' || p_queue_name);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON hwe.%I (tenant_id, event_name, emitted_at)',
+                   'e_' || p_queue_name || '_name_idx', 'e_' || p_queue_name);
 
     EXECUTE format($f$
         CREATE TABLE IF NOT EXISTS hwe.%I (
-            run_id           uuid NOT NULL,
-            step_name        text NOT NULL,
             task_id          uuid NOT NULL,
+            step_name        text NOT NULL,
+            position         integer NOT NULL,
+            run_id           uuid NOT NULL,
             workflow_run_id  uuid NOT NULL,
+            tenant_id        text NOT NULL,
             event_name       text NOT NULL,
             timeout_at       timestamptz,
-            PRIMARY KEY (run_id, step_name)
+            created_at       timestamptz NOT NULL,
+            PRIMARY KEY (task_id, step_name)
         )$f$, 'w_' || p_queue_name);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON hwe.%I (event_name)',
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON hwe.%I (tenant_id, event_name)',
                    'w_' || p_queue_name || '_event_idx', 'w_' || p_queue_name);
 END
 $$;

@@ -12,19 +12,32 @@ from highway_dsl import Workflow
 
 from hwe import errors, tools
 
-SUPPORTED_OPERATORS = ("task",)
+SUPPORTED_OPERATORS = ("task", "wait", "emit_event", "wait_for_event")
 
 
 @dataclass(frozen=True)
-class TaskStep:
-    """One `task` operator: the tool to call and where its result goes."""
+class Retry:
+    """How often a failing task is tried and how long to wait in between."""
+
+    max_attempts: int
+    delay_seconds: float
+    backoff_factor: float
+
+    def delay_after(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        return float(self.delay_seconds * self.backoff_factor ** (attempt - 1))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One DSL operator: its validated highway_dsl object and where its result goes."""
 
     task_id: str
-    function: str
-    args: list[Any]
-    kwargs: dict[str, Any]
+    operator_type: str
+    operator: Any
     result_key: str | None
     dependencies: tuple[str, ...]
+    retry: Retry | None
 
 
 @dataclass(frozen=True)
@@ -34,19 +47,20 @@ class Plan:
     name: str
     version: str
     variables: dict[str, Any]
-    steps: tuple[TaskStep, ...]
+    steps: tuple[Step, ...]
 
 
 def build_plan(definition: Any) -> Plan:
-    """Validates a highway_dsl definition and orders its tasks.
+    """Validates a highway_dsl (or Driver SDK) definition and orders its tasks.
 
     Raises:
         InvalidWorkflow: the definition is malformed; the message names the task and the field.
     """
     if not isinstance(definition, dict):
         raise errors.InvalidWorkflow("workflow_definition must be a JSON object")
+    definition = _normalize_driver_shapes(definition)
     workflow = _validate(definition)
-
+    default_retry = _retry(workflow.default_retry_policy)
     steps = {}
     for key, operator in workflow.tasks.items():
         if operator.task_id != key:
@@ -56,26 +70,57 @@ def build_plan(definition: Any) -> Plan:
                 f"task {key!r}: field 'operator_type': {operator.operator_type!r} is not supported by this "
                 f"engine version (supported: {', '.join(SUPPORTED_OPERATORS)})"
             )
-        if tools.get(operator.function) is None:
+        if operator.operator_type == "task" and tools.get(operator.function) is None:
             raise errors.InvalidWorkflow(f"task {key!r}: field 'function': unknown tool {operator.function!r}")
         for dependency in operator.dependencies:
             if dependency not in workflow.tasks:
                 raise errors.InvalidWorkflow(
                     f"task {key!r}: field 'dependencies' names {dependency!r}, which is not a task"
                 )
-        steps[key] = TaskStep(
+        steps[key] = Step(
             task_id=key,
-            function=operator.function,
-            args=list(operator.args),
-            kwargs=dict(operator.kwargs),
+            operator_type=operator.operator_type,
+            operator=operator,
             result_key=operator.result_key,
             dependencies=tuple(operator.dependencies),
+            retry=_retry(operator.retry_policy) or default_retry,
         )
     return Plan(
         name=workflow.name,
         version=workflow.version,
         variables=dict(workflow.variables),
         steps=tuple(steps[task_id] for task_id in _order(steps)),
+    )
+
+
+def _normalize_driver_shapes(definition: dict[str, Any]) -> dict[str, Any]:
+    # The Driver SDK writes retry_policy as {max_attempts, initial_interval_seconds,
+    # backoff_coefficient}; highway_dsl would silently replace that with its defaults.
+    tasks = definition.get("tasks")
+    if not isinstance(tasks, dict):
+        return definition
+    normalized = copy.deepcopy(definition)
+    for key, task in normalized["tasks"].items():
+        policy = task.get("retry_policy") if isinstance(task, dict) else None
+        if isinstance(policy, dict) and "max_attempts" in policy:
+            try:
+                task["retry_policy"] = {
+                    "max_retries": max(int(policy["max_attempts"]) - 1, 0),
+                    "delay": float(policy.get("initial_interval_seconds", 1.0)),
+                    "backoff_factor": float(policy.get("backoff_coefficient", 2.0)),
+                }
+            except (TypeError, ValueError) as err:
+                raise errors.InvalidWorkflow(f"task {key!r}: field 'retry_policy': numbers expected") from err
+    return normalized
+
+
+def _retry(policy: Any) -> Retry | None:
+    if policy is None:
+        return None
+    return Retry(
+        max_attempts=1 + max(int(policy.max_retries), 0),
+        delay_seconds=policy.delay.total_seconds(),
+        backoff_factor=float(policy.backoff_factor),
     )
 
 
@@ -97,7 +142,7 @@ def _validate(definition: dict[str, Any]) -> Workflow:
         raise errors.InvalidWorkflow(_describe(err, "workflow_definition")) from err
 
 
-def _order(steps: dict[str, TaskStep]) -> list[str]:
+def _order(steps: dict[str, Step]) -> list[str]:
     sorter = graphlib.TopologicalSorter({key: step.dependencies for key, step in steps.items()})
     try:
         return list(sorter.static_order())

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hwe import config, db, errors, secrets, tools
-from services.api import _state, _workflows
+from services.api import _run_actions, _state, _workflows
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,8 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.Unauthorized: (401, "unauthorized"),
     errors.RunNotFound: (404, "not_found"),
     errors.IdempotencyConflict: (409, "idempotency_conflict"),
+    errors.NotCancellable: (409, "not_cancellable"),
+    errors.InvalidEvent: (400, "invalid_event"),
 }
 
 
@@ -52,6 +54,7 @@ def create_app(settings: config.Settings) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *_workflows.routes,
+            *_run_actions.routes,
         ],
         lifespan=lifespan,
         exception_handlers={errors.HighwayError: engine_error, Exception: internal_error},

@@ -21,7 +21,7 @@ MAX_IDEMPOTENCY_KEY_CHARS = 255
 async def submit_workflow(request: Request) -> Response:
     """POST /api/v1/workflows: `{"workflow_definition": {...}, "inputs": {...}}` → 201 with the run id."""
     principal = await _state.authenticate(request)
-    body = await _read_json_object(request)
+    body = await read_json_object(request)
     if "workflow_definition" not in body:
         raise errors.InvalidRequest("missing_field", "the body needs a 'workflow_definition' object")
     key = request.headers.get("x-idempotency-key")
@@ -82,7 +82,7 @@ async def get_workflow(request: Request) -> Response:
     )
 
 
-async def _read_json_object(request: Request) -> dict[str, Any]:
+async def read_json_object(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise errors.InvalidRequest("unsupported_media_type", "send the body as application/json")

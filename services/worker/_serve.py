@@ -15,7 +15,7 @@ from pathlib import Path
 
 import trio
 
-from hwe import config, db, orchestrator, queue
+from hwe import config, db, metrics, orchestrator, queue
 
 logger = logging.getLogger(__name__)
 EXPIRE_BATCH = 100
@@ -41,6 +41,7 @@ async def serve_worker(settings: config.Settings) -> None:
     if not settings.database_url:
         raise SystemExit("worker: no database URL (set HWE_DATABASE_URL or [database] url)")
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    metrics.serve_metrics(settings.worker_metrics_port)
     wakeup = _Wakeup()
     stop = trio.Event()
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
@@ -81,6 +82,8 @@ async def _claim_loop(
         claims: list[queue.ClaimedTask] = []
         if free > 0:
             claims = await database.run(_expire_and_claim, settings, worker_id, free)
+            metrics.WAKEUPS.labels("claimed" if claims else "empty").inc()
+            metrics.RUNS_CLAIMED.inc(len(claims))
             for claim in claims:
                 in_flight += 1
                 runs_nursery.start_soon(run_one, claim)
@@ -110,6 +113,7 @@ def _expire_and_claim(
     with conn.transaction():
         expired = queue.expire_leases(conn, settings.worker_queue, EXPIRE_BATCH)
     if expired:
+        metrics.LEASES_EXPIRED.inc(len(expired))
         logger.info("expired %s lapsed leases", len(expired))
     with conn.transaction():
         return queue.claim_tasks(

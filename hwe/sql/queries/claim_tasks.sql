@@ -1,14 +1,16 @@
--- Claims up to %(limit)s runs that are due, oldest first. Locks the candidate runs with
+-- Claims up to %(limit)s runs that are due, oldest first, of tasks not yet finished. Locks the candidate runs with
 -- FOR UPDATE SKIP LOCKED, so concurrent workers never wait on each other nor claim the same run,
 -- then their tasks and workflow runs (lock order: runs, task, workflow_run). Every claim starts a
 -- lease and bumps the run's fencing token; the worker must present that token on every write.
 WITH candidate AS (
     SELECT r.run_id
     FROM {runs} r
+    JOIN {tasks} t USING (task_id)
     WHERE r.state IN ('pending', 'sleeping') AND r.available_at <= hwe.current_time()
+      AND t.state NOT IN ('completed', 'failed', 'cancelled')
     ORDER BY r.available_at, r.run_id
     LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF r SKIP LOCKED
 ), claimed AS (
     UPDATE {runs} r
     SET state = 'running', claimed_by = %(worker_id)s, fencing_token = r.fencing_token + 1,
@@ -30,6 +32,6 @@ WITH candidate AS (
     WHERE w.workflow_run_id = t.workflow_run_id AND w.state IN ('pending', 'sleeping', 'waiting')
 )
 SELECT c.run_id, c.task_id, c.attempt, c.fencing_token, t.workflow_run_id, t.task_name, t.params,
-       c.wake_event, c.event_payload
+       c.wake_event, c.event_payload, hwe.current_time() AS claimed_at
 FROM claimed c
 JOIN task t USING (task_id)

@@ -1,0 +1,36 @@
+"""The engine's Prometheus metrics: one registry per process, the counters every service shares.
+
+Services expose the registry (`serve_metrics`); engine code increments the counters. Along with
+the tool registry, this is the only module-level mutable state the engine allows.
+"""
+
+from __future__ import annotations
+
+import prometheus_client
+
+REGISTRY = prometheus_client.CollectorRegistry()
+
+WAKEUPS = prometheus_client.Counter(
+    "hwe_worker_wakeups_total",
+    "Worker loop wake-ups, by whether the claim that followed got any run (empty ones reveal NOTIFY without work)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+RUNS_CLAIMED = prometheus_client.Counter("hwe_runs_claimed_total", "Runs claimed by this worker", registry=REGISTRY)
+OUTCOMES = prometheus_client.Counter(
+    "hwe_run_outcomes_total", "Attempts ended, by outcome", ["outcome"], registry=REGISTRY
+)
+FENCING_REJECTIONS = prometheus_client.Counter(
+    "hwe_fencing_rejections_total",
+    "Writes refused because the worker's fencing token was stale (a zombie's late write)",
+    registry=REGISTRY,
+)
+LEASES_EXPIRED = prometheus_client.Counter(
+    "hwe_leases_expired_total", "Runs whose lease expired and were taken back", registry=REGISTRY
+)
+
+
+def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
+    """Serves the registry over HTTP on `port` in a daemon thread of prometheus_client (0: not at all)."""
+    if port:
+        prometheus_client.start_http_server(port, addr=host, registry=REGISTRY)

@@ -1,0 +1,43 @@
+"""Routes that act on one run: cancel it, post an event to it."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hwe import errors, runs
+from services.api import _state, _workflows
+
+
+async def cancel_workflow(request: Request) -> Response:
+    """POST /api/v1/workflows/{id}/cancel: cancels a run that has not finished (409 when it has)."""
+    principal = await _state.authenticate(request)
+    run_id = _run_id(request)
+    await _state.get(request).call(runs.cancel_run, principal.tenant_id, run_id)
+    return _state.success({"workflow_run_id": str(run_id), "state": "cancelled"})
+
+
+async def post_event(request: Request) -> Response:
+    """POST /api/v1/workflows/{id}/events: `{"event_name": ..., "payload": {...}}`, owned by that run."""
+    principal = await _state.authenticate(request)
+    run_id = _run_id(request)
+    body = await _workflows.read_json_object(request)
+    event_name, payload = body.get("event_name"), body.get("payload", {})
+    woken = await _state.get(request).call(runs.post_event, principal.tenant_id, run_id, event_name, payload)
+    return _state.success({"workflow_run_id": str(run_id), "event_name": event_name, "woken": woken}, status=201)
+
+
+def _run_id(request: Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.path_params["workflow_run_id"])
+    except ValueError as err:
+        raise errors.RunNotFound("workflow run ids are UUIDs") from err
+
+
+routes = [
+    Route("/api/v1/workflows/{workflow_run_id}/cancel", cancel_workflow, methods=["POST"]),
+    Route("/api/v1/workflows/{workflow_run_id}/events", post_event, methods=["POST"]),
+]
