@@ -28,6 +28,10 @@ class Settings:
     pool_size: int = 4
     api_host: str = "127.0.0.1"
     api_port: int = 8080
+    api_rate_limit_per_second: float = 100.0
+    api_rate_limit_burst: int = 200
+    api_url: str | None = None
+    api_key: str | None = None
     workers: int = 1
     worker_queue: str = "default"
     worker_concurrency: int = 8
@@ -36,8 +40,19 @@ class Settings:
     worker_drain_seconds: float = 30.0
     worker_health_file: Path | None = None
     worker_metrics_port: int = 0
+    timeout_scan_seconds: float = 1.0
+    timeout_batch: int = 100
+    timeout_metrics_port: int = 0
+    timeout_health_file: Path | None = None
+    task_ttl_seconds: float = 7 * 86_400.0
+    event_ttl_seconds: float = 30 * 86_400.0
+    cleanup_every_seconds: float = 300.0
     secrets_file: Path | None = None
     root_task_max_attempts: int = 10
+    scheduler_tick_seconds: float = 1.0
+    scheduler_misfire_grace_seconds: float = 60.0
+    scheduler_metrics_port: int = 0
+    scheduler_health_file: Path | None = None
     log_level: str = "INFO"
 
     @property
@@ -55,6 +70,10 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("database", "pool_size", "HWE_POOL_SIZE", "pool_size"),
     ("api", "host", "HWE_API_HOST", "api_host"),
     ("api", "port", "HWE_API_PORT", "api_port"),
+    ("api", "rate_limit_per_second", "HWE_API_RATE_LIMIT_PER_SECOND", "api_rate_limit_per_second"),
+    ("api", "rate_limit_burst", "HWE_API_RATE_LIMIT_BURST", "api_rate_limit_burst"),
+    ("cli", "api_url", "HWE_API_URL", "api_url"),
+    ("cli", "api_key", "HWE_API_KEY", "api_key"),
     ("worker", "count", "HWE_WORKERS", "workers"),
     ("worker", "queue", "HWE_WORKER_QUEUE", "worker_queue"),
     ("worker", "concurrency", "HWE_WORKER_CONCURRENCY", "worker_concurrency"),
@@ -63,8 +82,19 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("worker", "drain_seconds", "HWE_WORKER_DRAIN_SECONDS", "worker_drain_seconds"),
     ("worker", "health_file", "HWE_WORKER_HEALTH_FILE", "worker_health_file"),
     ("worker", "metrics_port", "HWE_WORKER_METRICS_PORT", "worker_metrics_port"),
+    ("timeout", "scan_seconds", "HWE_TIMEOUT_SCAN_SECONDS", "timeout_scan_seconds"),
+    ("timeout", "batch", "HWE_TIMEOUT_BATCH", "timeout_batch"),
+    ("timeout", "metrics_port", "HWE_TIMEOUT_METRICS_PORT", "timeout_metrics_port"),
+    ("timeout", "health_file", "HWE_TIMEOUT_HEALTH_FILE", "timeout_health_file"),
+    ("timeout", "task_ttl_seconds", "HWE_TASK_TTL_SECONDS", "task_ttl_seconds"),
+    ("timeout", "event_ttl_seconds", "HWE_EVENT_TTL_SECONDS", "event_ttl_seconds"),
+    ("timeout", "cleanup_every_seconds", "HWE_CLEANUP_EVERY_SECONDS", "cleanup_every_seconds"),
     ("secrets", "file", "HWE_SECRETS_FILE", "secrets_file"),
     ("worker", "root_task_max_attempts", "HWE_ROOT_TASK_MAX_ATTEMPTS", "root_task_max_attempts"),
+    ("scheduler", "tick_seconds", "HWE_SCHEDULER_TICK_SECONDS", "scheduler_tick_seconds"),
+    ("scheduler", "misfire_grace_seconds", "HWE_SCHEDULER_MISFIRE_GRACE_SECONDS", "scheduler_misfire_grace_seconds"),
+    ("scheduler", "metrics_port", "HWE_SCHEDULER_METRICS_PORT", "scheduler_metrics_port"),
+    ("scheduler", "health_file", "HWE_SCHEDULER_HEALTH_FILE", "scheduler_health_file"),
 )
 
 

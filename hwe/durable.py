@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hwe import db, errors, events, queue
+from hwe import artifacts, db, errors, events, queue
 
 _ERROR_CLASSES: dict[str, type[errors.ToolError]] = {
     "PermanentError": errors.PermanentError,
@@ -101,13 +101,42 @@ class DurableContext:
             ToolError: `fn` failed (now or, on replay, when it was first run).
             FencingLost: this worker no longer holds the run; nothing was committed.
         """
-        step_name = self._take_name(name)
-        checkpoint = self._committed.get(step_name)
+        step_name, checkpoint = self.open_step(name)
         if checkpoint is None:
             checkpoint = await self._run_step(step_name, fn, args, result_key, advances_progress)
         if advances_progress and checkpoint.status == "ok":
             self._progress += 1
-        return _outcome(checkpoint)
+        return outcome(checkpoint)
+
+    def open_step(self, name: str) -> tuple[str, queue.Checkpoint | None]:
+        """Numbers a step name and returns its committed checkpoint, if any.
+
+        For code that runs a step's body elsewhere (a tool's subprocess): when there is no
+        checkpoint, run the body and pass the outcome to `commit_step` under the returned name.
+        """
+        step_name = self._take_name(name)
+        return step_name, self._committed.get(step_name)
+
+    async def commit_step(self, step_name: str, value: Any = None, *, error: errors.ToolError | None = None) -> Any:
+        """Commits the outcome of a step opened with `open_step`; returns the committed value.
+
+        Raises:
+            ToolError: the committed outcome is a failure (this one, or an earlier holder's).
+        """
+        if error is not None:
+            failure = {"type": type(error).__name__, "message": str(error)}
+            return outcome(await self._commit(step_name, failure, {}, status="error"))
+        _require_json(step_name, value)
+        return outcome(await self._commit(step_name, value, {}))
+
+    async def read_artifact(self, artifact_id: str) -> bytes:
+        """Reads one of the tenant's artifacts, fresh from the database (user code is never cached)."""
+        return await self._database.run(artifacts.read_artifact, self._tenant_id, artifact_id)
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        """The durable variables set so far in this run."""
+        return dict(self._variables)
 
     async def _run_step(
         self, step_name: str, fn: Callable[..., Any], args: tuple[Any, ...], result_key: str | None, task: bool
@@ -240,7 +269,8 @@ class DurableContext:
             return written
 
 
-def _outcome(checkpoint: queue.Checkpoint) -> Any:
+def outcome(checkpoint: queue.Checkpoint) -> Any:
+    """A checkpoint's value, or its recorded failure raised again."""
     if checkpoint.status == "error":
         error_class = _ERROR_CLASSES.get(checkpoint.state.get("type"), errors.ToolError)
         raise error_class(checkpoint.state.get("message", "step failed"))

@@ -29,15 +29,62 @@ class InvalidWorkflow(HighwayError):
 
 
 class IdempotencyConflict(HighwayError):
-    """An idempotency key was reused with a different request body."""
+    """An idempotency key was reused with a different request body.
 
-    def __init__(self, message: str, existing_run_id: str) -> None:
+    `existing_run_id` names the run the key created, when the key was used for a submission.
+    """
+
+    def __init__(self, message: str, existing_run_id: str | None = None) -> None:
         super().__init__(message)
         self.existing_run_id = existing_run_id
 
 
 class RunNotFound(HighwayError):
     """No run with that id exists for the caller's tenant."""
+
+
+class Forbidden(HighwayError):
+    """The API key is valid but its role may not do this (viewer < operator < admin)."""
+
+
+class PayloadTooLarge(HighwayError):
+    """A request body is larger than the API accepts."""
+
+
+class RateLimited(HighwayError):
+    """The API key sent more requests than its rate limit allows; retry after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TenantConflict(HighwayError):
+    """A tenant with that id, or a queue with that tenant's queue name, already exists."""
+
+
+class ApiKeyNotFound(HighwayError):
+    """No API key with that prefix exists for the caller's tenant."""
+
+
+class InvalidSchedule(HighwayError):
+    """A schedule's cron expression, time zone, catch-up policy, start date or limits cannot be used."""
+
+
+class ScheduleNotFound(HighwayError):
+    """No schedule with that id exists for the caller's tenant."""
+
+
+class ScheduleExists(HighwayError):
+    """The tenant already has a schedule of that name."""
+
+
+class ScheduleFireFailed(HighwayError):
+    """Firing a due schedule failed (its definition no longer runs); nothing of that fire was written."""
+
+    def __init__(self, schedule_id: str, message: str) -> None:
+        super().__init__(message)
+        self.schedule_id = schedule_id
 
 
 class Unauthorized(HighwayError):
@@ -48,12 +95,24 @@ class NotCancellable(HighwayError):
     """The run already reached a terminal state."""
 
 
+class NotRetryable(HighwayError):
+    """Only a failed or cancelled run can be retried."""
+
+
 class InvalidEvent(HighwayError):
     """An event without an owner run, or with a payload that is not a small JSON object without NUL bytes."""
 
 
 class EventTimeout(HighwayError):
     """A wait for an event ended at its timeout; replay sees the same outcome."""
+
+
+class ArtifactNotFound(HighwayError):
+    """No artifact with that id exists for the tenant."""
+
+
+class InvalidArtifact(HighwayError):
+    """An uploaded artifact is not a usable zip archive of code."""
 
 
 class FencingLost(HighwayError):

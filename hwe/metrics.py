@@ -30,6 +30,20 @@ LEASES_EXPIRED = prometheus_client.Counter(
 )
 
 
+TIMEOUTS = prometheus_client.Counter(
+    "hwe_timeouts_total", "Timeouts enforced, by kind (lease, deadline)", ["kind"], registry=REGISTRY
+)
+INVARIANT_VIOLATIONS = prometheus_client.Counter(
+    "hwe_invariant_violations_total",
+    "Runs found breaking an invariant, by kind and whether they were repaired",
+    ["kind", "repaired"],
+    registry=REGISTRY,
+)
+CLEANED = prometheus_client.Counter(
+    "hwe_cleaned_rows_total", "Finished tasks and old events deleted by policy", ["kind"], registry=REGISTRY
+)
+
+
 def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
     """Serves the registry over HTTP on `port` in a daemon thread of prometheus_client (0: not at all)."""
     if port:

@@ -278,3 +278,25 @@ def current_time(conn: db.Connection) -> datetime:
     """The engine clock's "now" (fakeable per session with `hwe.fake_now`)."""
     now: datetime = db.execute(conn, "current_time")[0]["now"]
     return now
+
+
+def copy_checkpoints(
+    conn: db.Connection, queue: str, *, from_task_id: uuid.UUID, to_task_id: uuid.UUID, owner_run_id: uuid.UUID
+) -> None:
+    """Copies a task's successful checkpoints to another task of the same queue."""
+    db.execute(
+        conn,
+        "copy_checkpoints",
+        {"from_task_id": from_task_id, "to_task_id": to_task_id, "owner_run_id": owner_run_id},
+        queue=queue,
+    )
+
+
+def cleanup_tasks(conn: db.Connection, queue: str, *, ttl_seconds: float, limit: int) -> int:
+    """Deletes up to `limit` tasks finished more than `ttl_seconds` ago, with their runs; returns how many."""
+    return len(db.execute(conn, "cleanup_tasks", {"ttl_seconds": ttl_seconds, "limit": limit}, queue=queue))
+
+
+def cleanup_events(conn: db.Connection, queue: str, *, ttl_seconds: float, limit: int) -> int:
+    """Deletes up to `limit` events emitted more than `ttl_seconds` ago; returns how many."""
+    return len(db.execute(conn, "cleanup_events", {"ttl_seconds": ttl_seconds, "limit": limit}, queue=queue))

@@ -7,6 +7,7 @@ idempotency key with the same request returns the same run.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -58,27 +59,19 @@ def submit_run(
     if not isinstance(inputs, dict):
         raise errors.InvalidWorkflow("inputs must be a JSON object")
     plan = interpreter.build_plan(definition)
-    run_id, task_id = uuid.uuid4(), uuid.uuid4()
     with conn.transaction():
-        inserted = db.execute(
+        created = _create_run(
             conn,
-            "insert_workflow_run",
-            {
-                "workflow_run_id": run_id,
-                "tenant_id": principal.tenant_id,
-                "workflow_name": plan.name,
-                "workflow_version": plan.version,
-                "definition": Jsonb(definition),
-                "inputs": Jsonb(inputs),
-                "idempotency_key": idempotency_key,
-                "request_hash": request_hash,
-                "queue_name": principal.queue_name,
-                "task_id": task_id,
-                "progress_total": len(plan.steps),
-                "parent_run_id": None,
-            },
+            principal.tenant_id,
+            principal.queue_name,
+            plan,
+            definition=definition,
+            inputs=inputs,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            max_attempts=max_attempts,
         )
-        if not inserted:
+        if created is None:
             existing = db.execute(
                 conn,
                 "find_run_by_idempotency_key",
@@ -90,19 +83,118 @@ def submit_run(
                     str(existing["workflow_run_id"]),
                 )
             return Submission(existing["workflow_run_id"], created=False)
-        queue.spawn_task(
+    return Submission(created.workflow_run_id, created=True)
+
+
+def retry_run(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID, max_attempts: int) -> uuid.UUID:
+    """Starts a new run of a failed or cancelled run's pinned definition, resuming after its completed steps.
+
+    The new run gets a new id; the old run's successful checkpoints are copied, so only the step that
+    failed (and what follows) runs again.
+
+    Raises:
+        RunNotFound: no such run for this tenant.
+        NotRetryable: the run has not failed or been cancelled.
+    """
+    with conn.transaction():
+        rows = db.execute(conn, "find_run_for_retry", {"workflow_run_id": workflow_run_id, "tenant_id": tenant_id})
+        if not rows:
+            raise errors.RunNotFound(f"workflow run {workflow_run_id} not found")
+        old = rows[0]
+        if old["state"] not in ("failed", "cancelled"):
+            raise errors.NotRetryable(
+                f"workflow run {workflow_run_id} is {old['state']}; only failed or cancelled runs"
+            )
+        created = _create_run(
             conn,
-            principal.queue_name,
-            task_id=task_id,
-            workflow_run_id=run_id,
-            task_name=ROOT_TASK_NAME,
-            params={},
-            idempotency_key=f"run:{run_id}",
-            retry_strategy=ROOT_RETRY_STRATEGY,
+            tenant_id,
+            old["queue_name"],
+            interpreter.build_plan(old["definition"]),
+            definition=old["definition"],
+            inputs=old["inputs"],
+            idempotency_key=None,
+            request_hash=None,
             max_attempts=max_attempts,
         )
-        append_event(conn, run_id, "submitted", None, {"workflow_name": plan.name, "tasks": len(plan.steps)})
-    return Submission(run_id, created=True)
+        assert created is not None  # without an idempotency key there is nothing to conflict with
+        queue.copy_checkpoints(
+            conn,
+            old["queue_name"],
+            from_task_id=old["task_id"],
+            to_task_id=created.task_id,
+            owner_run_id=created.queue_run_id,
+        )
+        db.execute(
+            conn,
+            "record_retry_of",
+            {
+                "workflow_run_id": created.workflow_run_id,
+                "retry_of": workflow_run_id,
+                "context": Jsonb(old["context"]),
+                "progress_completed": old["progress_completed"],
+            },
+        )
+        append_event(conn, created.workflow_run_id, "retry_of", None, {"retry_of": str(workflow_run_id)})
+    return created.workflow_run_id
+
+
+@dataclass(frozen=True)
+class _CreatedRun:
+    workflow_run_id: uuid.UUID
+    task_id: uuid.UUID
+    queue_run_id: uuid.UUID
+
+
+def _create_run(
+    conn: db.Connection,
+    tenant_id: str,
+    queue_name: str,
+    plan: interpreter.Plan,
+    *,
+    definition: Any,
+    inputs: dict[str, Any],
+    idempotency_key: str | None,
+    request_hash: str | None,
+    max_attempts: int,
+) -> _CreatedRun | None:
+    """Inserts the run row and spawns its root task; None when the idempotency key is taken."""
+    run_id, task_id = uuid.uuid4(), uuid.uuid4()
+    inserted = db.execute(
+        conn,
+        "insert_workflow_run",
+        {
+            "workflow_run_id": run_id,
+            "tenant_id": tenant_id,
+            "workflow_name": plan.name,
+            "workflow_version": plan.version,
+            "definition": Jsonb(definition),
+            "inputs": Jsonb(inputs),
+            "idempotency_key": idempotency_key,
+            "request_hash": request_hash,
+            "queue_name": queue_name,
+            "task_id": task_id,
+            "progress_total": len(plan.steps),
+            "parent_run_id": None,
+            "deadline_seconds": plan.deadline_seconds,
+            "deadline_action": plan.deadline_action,
+        },
+    )
+    if not inserted:
+        return None
+    queue_run_id = queue.spawn_task(
+        conn,
+        queue_name,
+        task_id=task_id,
+        workflow_run_id=run_id,
+        task_name=ROOT_TASK_NAME,
+        params={},
+        idempotency_key=f"run:{run_id}",
+        retry_strategy=ROOT_RETRY_STRATEGY,
+        max_attempts=max_attempts,
+    )
+    assert queue_run_id is not None  # the task id is new, so is its key
+    append_event(conn, run_id, "submitted", None, {"workflow_name": plan.name, "tasks": len(plan.steps)})
+    return _CreatedRun(run_id, task_id, queue_run_id)
 
 
 def get_run(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> db.Row:
@@ -115,6 +207,45 @@ def get_run(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> 
     if not rows:
         raise errors.RunNotFound(f"workflow run {workflow_run_id} not found")
     return rows[0]
+
+
+def list_runs(
+    conn: db.Connection,
+    tenant_id: str,
+    *,
+    state: str | None = None,
+    workflow_name: str | None = None,
+    created_after: datetime.datetime | None = None,
+    created_before: datetime.datetime | None = None,
+    after: tuple[datetime.datetime, uuid.UUID] | None = None,
+    limit: int = 50,
+) -> list[db.Row]:
+    """Returns one page of a tenant's runs, newest first (summaries: no definition, result or context).
+
+    Args:
+        conn: a connection.
+        tenant_id: whose runs; other tenants' runs are never listed.
+        state: only runs in this state.
+        workflow_name: only runs of this workflow.
+        created_after: only runs created strictly after this time.
+        created_before: only runs created strictly before this time.
+        after: the (created_at, workflow_run_id) of the last run of the previous page.
+        limit: at most this many runs.
+    """
+    return db.execute(
+        conn,
+        "list_workflow_runs",
+        {
+            "tenant_id": tenant_id,
+            "state": state,
+            "workflow_name": workflow_name,
+            "created_after": created_after,
+            "created_before": created_before,
+            "cursor_created_at": None if after is None else after[0],
+            "cursor_run_id": None if after is None else after[1],
+            "limit": limit,
+        },
+    )
 
 
 def load_run_to_execute(conn: db.Connection, workflow_run_id: uuid.UUID) -> RunToExecute:
@@ -209,3 +340,59 @@ def _find_run_queue(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.U
     if not rows:
         raise errors.RunNotFound(f"workflow run {workflow_run_id} not found")
     return rows[0]
+
+
+def diagnose(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> dict[str, Any]:
+    """Explains why a run is (or is not) moving: its state, its queue attempt, lease, wake-up and wait.
+
+    Raises:
+        RunNotFound: no such run for this tenant.
+    """
+    run = _find_run_queue(conn, tenant_id, workflow_run_id)
+    rows = db.execute(conn, "diagnose_run", {"task_id": run["task_id"]}, queue=run["queue_name"])
+    attempt = rows[0] if rows else None
+    return {
+        "workflow_run_id": str(workflow_run_id),
+        "state": run["state"],
+        "queue": run["queue_name"],
+        "reason": _reason(run["state"], attempt),
+        "attempt": _attempt_view(attempt),
+    }
+
+
+def _reason(state: str, attempt: db.Row | None) -> str:
+    if state in TERMINAL_STATES:
+        return f"the run is {state}; it will not move again"
+    if attempt is None:
+        return "the run has no queue attempt: an invariant is broken; the timeout service reports it"
+    if attempt["run_state"] == "running":
+        if attempt["lease_expired"]:
+            return "its worker stopped renewing the lease; the timeout service will hand the run to another worker"
+        return f"running on worker {attempt['claimed_by']}; lease valid until {attempt['claim_expires_at'].isoformat()}"
+    if attempt["event_name"] is not None:
+        until = "with no timeout" if attempt["timeout_at"] is None else f"until {attempt['timeout_at'].isoformat()}"
+        return f"waiting for the event {attempt['event_name']!r} {until}"
+    if attempt["run_state"] == "sleeping" and not attempt["due"]:
+        return f"sleeping until {attempt['available_at'].isoformat()}"
+    return "ready and waiting for a worker: is a worker serving this queue?"
+
+
+def _attempt_view(attempt: db.Row | None) -> dict[str, Any] | None:
+    if attempt is None:
+        return None
+    return {
+        "attempt": attempt["attempt"],
+        "state": attempt["run_state"],
+        "claimed_by": attempt["claimed_by"],
+        "lease_expires_at": _iso(attempt["claim_expires_at"]),
+        "available_at": _iso(attempt["available_at"]),
+        "waiting_for_event": attempt["event_name"],
+        "wait_timeout_at": _iso(attempt["timeout_at"]),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    # 'infinity' timestamps come back as datetime.max, which has no ISO form worth showing.
+    if value is None or value.year >= 9999:
+        return None
+    return str(value.isoformat())

@@ -2,19 +2,33 @@
 
 A key reads `hw_<prefix>_<secret>`. Only the prefix (to find the row) and an argon2id hash of the
 peppered secret are stored; the full key is shown once, when created. Called by the CLI
-(bootstrap) and by the API's authentication. Does not decide what a role may do.
+(bootstrap) and by the API (authentication, tenant and key management). Does not decide what a
+role may do: the API does.
+
+Management requests may carry an idempotency key. The same key with the same request answers the
+same response, including the same API key: the secret of a key created that way is derived from
+the pepper and the request (HMAC), so it can be given again without being stored anywhere.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import argon2
+from psycopg.types.json import Jsonb
 
 from hwe import db, errors
 
 ROLES = ("admin", "operator", "viewer")
+# The tenant whose admins may create other tenants.
+BOOTSTRAP_TENANT = "default"
+_TENANT_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 # API keys carry 190 bits of randomness, so a light argon2 setting is plenty and keeps every
 # authenticated request cheap.
 _HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
@@ -27,6 +41,20 @@ class Principal:
     tenant_id: str
     role: str
     queue_name: str
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """An idempotency key sent with a management request, and the hash of that request's body."""
+
+    operation: str
+    key: str
+    request_hash: str
+
+    @property
+    def digest(self) -> str:
+        """What is stored instead of the key itself."""
+        return hashlib.sha256(self.key.encode()).hexdigest()
 
 
 def create_tenant(conn: db.Connection, tenant_id: str, queue_name: str = "default") -> None:
@@ -49,14 +77,10 @@ def create_api_key(conn: db.Connection, tenant_id: str, role: str, pepper: str) 
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(24)
-    key_hash = _HASHER.hash(pepper + secret)
     with conn.transaction():
-        db.execute(
-            conn, "insert_api_key", {"tenant_id": tenant_id, "prefix": prefix, "key_hash": key_hash, "role": role}
-        )
-    return f"hw_{prefix}_{secret}"
+        row = _insert_key(conn, tenant_id, role, pepper, secret)
+    return f"hw_{row['prefix']}_{secret}"
 
 
 def authenticate(conn: db.Connection, api_key: str, pepper: str) -> Principal:
@@ -77,3 +101,134 @@ def authenticate(conn: db.Connection, api_key: str, pepper: str) -> Principal:
     except argon2.exceptions.VerificationError as err:
         raise errors.Unauthorized("unknown or revoked API key") from err
     return Principal(tenant_id=row["tenant_id"], role=row["role"], queue_name=row["queue_name"])
+
+
+def register_tenant(
+    conn: db.Connection, caller_tenant_id: str, tenant_id: str, pepper: str, idempotency: Idempotency | None
+) -> dict[str, Any]:
+    """Creates a tenant with a queue of its own (named after it) and a first admin key for it.
+
+    Returns `tenant_id`, `queue_name`, `created_at` and `admin_key` (`key`, `prefix`, `role`,
+    `created_at`); the full key is only in this answer (and in a replay of the same request).
+
+    Args:
+        conn: a connection; the tenant, its queue and its key are created in one transaction.
+        caller_tenant_id: the tenant of the caller, who must be of the bootstrap tenant.
+        tenant_id: the new tenant's id; its queue is named after it, with `-` turned into `_`.
+        pepper: the API-key pepper.
+        idempotency: the request's idempotency key, if it sent one.
+
+    Raises:
+        Forbidden: the caller is not of the bootstrap tenant.
+        InvalidRequest: the tenant id is not valid.
+        TenantConflict: the tenant, or a queue of that name, already exists.
+        IdempotencyConflict: the idempotency key was used before with a different request.
+    """
+    if caller_tenant_id != BOOTSTRAP_TENANT:
+        raise errors.Forbidden(f"only an admin of the {BOOTSTRAP_TENANT!r} tenant may create tenants")
+    if not isinstance(tenant_id, str) or not _TENANT_ID.match(tenant_id) or len(tenant_id) > 41:
+        raise errors.InvalidRequest(
+            "invalid_tenant", "tenant_id: a lowercase letter, then lowercase letters, digits, _ or -, at most 41"
+        )
+    queue_name = tenant_id.replace("-", "_")
+    with conn.transaction():
+        stored = _claim(conn, caller_tenant_id, idempotency)
+        if stored is not None:
+            return _with_key(stored, "admin_key", _derived_secret(pepper, caller_tenant_id, idempotency))
+        if not db.execute(conn, "claim_queue", {"queue_name": queue_name}):
+            raise errors.TenantConflict(f"a queue named {queue_name!r} already exists")
+        rows = db.execute(conn, "insert_tenant", {"tenant_id": tenant_id, "queue_name": queue_name})
+        if not rows:
+            raise errors.TenantConflict(f"tenant {tenant_id!r} already exists")
+        db.execute(conn, "create_tenant_queue", {"queue_name": queue_name})
+        secret = _derived_secret(pepper, caller_tenant_id, idempotency) or secrets.token_urlsafe(24)
+        key_row = _insert_key(conn, tenant_id, "admin", pepper, secret)
+        response = {**_public(rows[0]), "admin_key": _public(key_row)}
+        _record(conn, caller_tenant_id, idempotency, response)
+    return _with_key(response, "admin_key", secret)
+
+
+def issue_api_key(
+    conn: db.Connection, tenant_id: str, role: str, pepper: str, idempotency: Idempotency | None
+) -> dict[str, Any]:
+    """Creates an API key of a role for a tenant; returns `key`, `prefix`, `role` and `created_at`.
+
+    Raises:
+        InvalidRequest: unknown role.
+        IdempotencyConflict: the idempotency key was used before with a different request.
+    """
+    if role not in ROLES:
+        raise errors.InvalidRequest("invalid_role", f"role must be one of {', '.join(ROLES)}")
+    with conn.transaction():
+        stored = _claim(conn, tenant_id, idempotency)
+        if stored is not None:
+            return _with_key(stored, None, _derived_secret(pepper, tenant_id, idempotency))
+        secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
+        response = _public(_insert_key(conn, tenant_id, role, pepper, secret))
+        _record(conn, tenant_id, idempotency, response)
+    return _with_key(response, None, secret)
+
+
+def list_api_keys(conn: db.Connection, tenant_id: str) -> list[dict[str, Any]]:
+    """A tenant's API keys, oldest first: `prefix`, `role`, `created_at`, `revoked_at` (never a hash)."""
+    return [_public(row) for row in db.execute(conn, "list_api_keys", {"tenant_id": tenant_id})]
+
+
+def revoke_api_key(conn: db.Connection, tenant_id: str, prefix: str) -> dict[str, Any]:
+    """Revokes a tenant's API key at once; revoking it again keeps the first revocation time.
+
+    Raises:
+        ApiKeyNotFound: the tenant has no key with that prefix.
+    """
+    rows = db.execute(conn, "revoke_api_key", {"tenant_id": tenant_id, "prefix": prefix})
+    if not rows:
+        raise errors.ApiKeyNotFound(f"no API key with prefix {prefix!r}")
+    return _public(rows[0])
+
+
+def _insert_key(conn: db.Connection, tenant_id: str, role: str, pepper: str, secret: str) -> db.Row:
+    key_hash = _HASHER.hash(pepper + secret)
+    params = {"tenant_id": tenant_id, "prefix": secrets.token_hex(6), "key_hash": key_hash, "role": role}
+    return db.execute(conn, "insert_api_key", params)[0]
+
+
+def _claim(conn: db.Connection, tenant_id: str, idempotency: Idempotency | None) -> dict[str, Any] | None:
+    """Claims the idempotency key in the caller's transaction; returns the stored response of a replay."""
+    if idempotency is None:
+        return None
+    params = {"tenant_id": tenant_id, "operation": idempotency.operation, "key_digest": idempotency.digest}
+    if db.execute(conn, "claim_idempotency_key", {**params, "request_hash": idempotency.request_hash}):
+        return None
+    row = db.execute(conn, "find_idempotent_response", params)[0]
+    if row["request_hash"] != idempotency.request_hash:
+        raise errors.IdempotencyConflict("this X-Idempotency-Key was already used with a different request")
+    response: dict[str, Any] = row["response"]
+    return response
+
+
+def _record(conn: db.Connection, tenant_id: str, idempotency: Idempotency | None, response: dict[str, Any]) -> None:
+    if idempotency is None:
+        return
+    params = {"tenant_id": tenant_id, "operation": idempotency.operation, "key_digest": idempotency.digest}
+    db.execute(conn, "record_idempotent_response", {**params, "response": Jsonb(response)})
+
+
+def _derived_secret(pepper: str, tenant_id: str, idempotency: Idempotency | None) -> str | None:
+    """The secret of a key created under an idempotency key: the same request always derives the same."""
+    if idempotency is None:
+        return None
+    message = "\0".join((tenant_id, idempotency.operation, idempotency.key, idempotency.request_hash))
+    digest = hmac.new(pepper.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+
+
+def _with_key(response: dict[str, Any], field: str | None, secret: str | None) -> dict[str, Any]:
+    """Adds the full key (`hw_<prefix>_<secret>`) to a response, at the top or under `field`."""
+    if field is None:
+        return {**response, "key": f"hw_{response['prefix']}_{secret}"}
+    return {**response, field: _with_key(response[field], None, secret)}
+
+
+def _public(row: db.Row) -> dict[str, Any]:
+    """A row as JSON: timestamps in ISO 8601."""
+    return {name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in row.items()}

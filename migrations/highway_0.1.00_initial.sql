@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS hwe.workflow_run (
     idempotency_key    text,
     request_hash       text,
     parent_run_id      uuid REFERENCES hwe.workflow_run (workflow_run_id),
+    retry_of           uuid REFERENCES hwe.workflow_run (workflow_run_id),
+    deadline_at        timestamptz,
+    deadline_action    text NOT NULL DEFAULT 'fail' CHECK (deadline_action IN ('fail', 'cancel')),
     queue_name         text NOT NULL,
     task_id            uuid NOT NULL,
     created_at         timestamptz NOT NULL DEFAULT hwe.current_time(),
@@ -59,6 +62,12 @@ CREATE TABLE IF NOT EXISTS hwe.workflow_run (
     UNIQUE (tenant_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS workflow_run_tenant_created_idx ON hwe.workflow_run (tenant_id, created_at DESC);
+-- The invariant sweep reads only unfinished runs, however long the history.
+CREATE INDEX IF NOT EXISTS workflow_run_unfinished_idx ON hwe.workflow_run (queue_name)
+    WHERE state IN ('pending', 'running', 'sleeping', 'waiting');
+-- The deadline sweep reads only unfinished runs that have a deadline, however long the history.
+CREATE INDEX IF NOT EXISTS workflow_run_deadline_idx ON hwe.workflow_run (deadline_at)
+    WHERE deadline_at IS NOT NULL AND state IN ('pending', 'running', 'sleeping', 'waiting');
 
 -- The audit trail. Rows are written in the same transaction as the change they record and are
 -- never changed afterwards: the trigger below rejects UPDATE and DELETE.
@@ -95,6 +104,16 @@ BEGIN
     RETURN p_workflow_run_id;
 END
 $$;
+
+-- Code for durable tasks (zip archives), stored per tenant and read fresh at every execution.
+CREATE TABLE IF NOT EXISTS hwe.artifact (
+    tenant_id    text NOT NULL REFERENCES hwe.tenant (tenant_id),
+    artifact_id  text NOT NULL CHECK (artifact_id ~ '^[0-9a-f]{64}$'),
+    content      bytea NOT NULL,
+    size         integer NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT hwe.current_time(),
+    PRIMARY KEY (tenant_id, artifact_id)
+);
 
 CREATE TABLE IF NOT EXISTS hwe.queue (
     queue_name  text PRIMARY KEY CHECK (queue_name ~ '^[a-z][a-z0-9_]{0,40}$'),

@@ -1,13 +1,35 @@
-"""Parses the `hwe` command line and runs one command."""
+"""Parses the `hwe` command line and runs one command.
+
+Server-side commands (`migrate`, `up`) work on the database; every other command is a client of
+the REST API and never touches the database.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from hwe import config, errors
 from hwe import logging as hwe_logging
-from hwe.cli import migrate_command, up_command
+from hwe.cli import (
+    keys_command,
+    list_command,
+    migrate_command,
+    status_command,
+    submit_command,
+    tenants_command,
+    up_command,
+)
+
+# The API clients: each module adds its parser and runs with (settings, args) → exit status.
+_CLIENT_COMMANDS = {
+    "submit": submit_command,
+    "status": status_command,
+    "list": list_command,
+    "tenants": tenants_command,
+    "keys": keys_command,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -16,14 +38,20 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations (and, in development, create the dev key)")
     commands.add_parser("up", help="run the development stack: PostgreSQL, migrations, API and workers")
+    for module in _CLIENT_COMMANDS.values():
+        module.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         settings = config.load_settings()
+        if args.command in _CLIENT_COMMANDS:
+            hwe_logging.configure("WARNING", f"hwe {args.command}")
+            raise SystemExit(_CLIENT_COMMANDS[args.command].run(settings, args))
         hwe_logging.configure(settings.log_level, f"hwe {args.command}")
-        if args.command == "migrate":
-            migrate_command.run(settings)
-        else:
-            up_command.run(settings)
+        server_commands: dict[str, Callable[[config.Settings], None]] = {
+            "migrate": migrate_command.run,
+            "up": up_command.run,
+        }
+        server_commands[args.command](settings)
     except errors.ConfigError as err:
         print(f"hwe {args.command}: {err}", file=sys.stderr)
         raise SystemExit(2) from err

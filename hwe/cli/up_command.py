@@ -1,7 +1,8 @@
 """`hwe up`: the development stack in one command, supervised until Ctrl-C or SIGTERM.
 
 Starts (or reuses) the database, migrates, writes the dev API key and the database URL under the
-state directory, then runs the API and `HWE_WORKERS` workers as child processes, restarting any
+state directory, then runs the API, the scheduler, the timeout service and `HWE_WORKERS` workers
+as child processes, restarting any
 that die. Each child's pid is in `<state_dir>/run/<service>.pid`. On a stop signal every child
 gets SIGTERM (workers drain), then the embedded database stops.
 """
@@ -35,6 +36,7 @@ class Child:
     name: str
     module: str
     ready_file: Path | None
+    health_variable: str = ""  # the setting through which the child learns its ready file
 
 
 def run(settings: config.Settings) -> None:
@@ -44,8 +46,13 @@ def run(settings: config.Settings) -> None:
     url, _server = _database.resolve(settings)
     migrate_command.migrate_and_bootstrap(settings, url)
     (state_dir / "database-url").write_text(url + "\n")
-    children = [Child("api", "services.api", None)] + [
-        Child(f"worker-{n}", "services.worker", state_dir / "run" / f"worker-{n}.health")
+    run_dir = state_dir / "run"
+    children = [
+        Child("api", "services.api", None),
+        Child("scheduler", "services.scheduler", None),
+        Child("timeout", "services.timeout", run_dir / "timeout.health", "HWE_TIMEOUT_HEALTH_FILE"),
+    ] + [
+        Child(f"worker-{n}", "services.worker", run_dir / f"worker-{n}.health", "HWE_WORKER_HEALTH_FILE")
         for n in range(1, settings.workers + 1)
     ]
     environment = {
@@ -78,7 +85,7 @@ async def _keep_running(child: Child, environment: dict[str, str], state_dir: Pa
     child_env = dict(environment)
     if child.ready_file is not None:
         child.ready_file.unlink(missing_ok=True)
-        child_env["HWE_WORKER_HEALTH_FILE"] = str(child.ready_file)
+        child_env[child.health_variable] = str(child.ready_file)
     while not stop.is_set():
         process = await trio.lowlevel.open_process([sys.executable, "-m", child.module], env=child_env)
         pid_file.write_text(f"{process.pid}\n")

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import isodate
+import trio
 
 from hwe import durable, errors, tools
 from hwe.interpreter import _templating
@@ -42,6 +43,9 @@ async def run_workflow(ctx: durable.DurableContext, plan: Plan, inputs: dict[str
         scope.setdefault(step.task_id, output)
         if step.result_key:
             scope[step.result_key] = output
+        if step.operator_type == "task" and _sets_variables(step) and isinstance(output, dict):
+            scope.update(output)
+            scope["inputs"] = {**scope["inputs"], **output}
     return {"output": output}
 
 
@@ -64,6 +68,11 @@ async def _run_step(ctx: durable.DurableContext, step: Step, scope: dict[str, An
     return await ctx.step(step.task_id, _same, result, result_key=step.result_key, advances_progress=True)
 
 
+def _sets_variables(step: Step) -> bool:
+    tool = tools.get(step.operator.function)
+    return tool is not None and tool.sets_variables
+
+
 async def _run_task(ctx: durable.DurableContext, step: Step, scope: dict[str, Any]) -> Any:
     operator = step.operator
     tool = tools.get(operator.function)
@@ -76,11 +85,22 @@ async def _run_task(ctx: durable.DurableContext, step: Step, scope: dict[str, An
         workflow_run_id=run_id,
         idempotency_key=f"{run_id}:{step.task_id}",
         environment={"HIGHWAY_WORKFLOW_RUN_ID": run_id, "HIGHWAY_IDEMPOTENCY_KEY": f"{run_id}:{step.task_id}"},
+        variables={key: value for key, value in scope.items() if key != "inputs"},
+        context=ctx,
+        step_prefix=f"{step.task_id}/",
     )
     attempt = 1
     while True:
         try:
-            return await ctx.step(step.task_id, tool, call, result_key=step.result_key, advances_progress=True)
+            return await ctx.step(
+                step.task_id,
+                _with_timeout,
+                tool,
+                call,
+                step.timeout_seconds,
+                result_key=step.result_key,
+                advances_progress=True,
+            )
         except errors.ToolError as err:
             if step.retry is None or attempt >= step.retry.max_attempts:
                 raise
@@ -90,6 +110,16 @@ async def _run_task(ctx: durable.DurableContext, step: Step, scope: dict[str, An
                 delay = max(delay, err.delay)
             await ctx.sleep(f"retry:{step.task_id}", delay)
             attempt += 1
+
+
+async def _with_timeout(tool: tools.Tool, call: tools.ToolCall, timeout_seconds: float | None) -> Any:
+    # At the timeout the tool is cancelled, which kills its process: a process left running would
+    # outlive the lease that accounts for it, so kill_on_timeout=false is not honoured.
+    if timeout_seconds is None:
+        return await tool.run(call)
+    with trio.move_on_after(timeout_seconds):
+        return await tool.run(call)
+    raise errors.PermanentError(f"timed out after {timeout_seconds:g} seconds (timeout_policy)")
 
 
 def _same(value: Any) -> Any:

@@ -38,6 +38,7 @@ class Step:
     result_key: str | None
     dependencies: tuple[str, ...]
     retry: Retry | None
+    timeout_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Plan:
     version: str
     variables: dict[str, Any]
     steps: tuple[Step, ...]
+    deadline_seconds: float | None = None
+    deadline_action: str = "fail"
 
 
 def build_plan(definition: Any) -> Plan:
@@ -84,23 +87,39 @@ def build_plan(definition: Any) -> Plan:
             result_key=operator.result_key,
             dependencies=tuple(operator.dependencies),
             retry=_retry(operator.retry_policy) or default_retry,
+            timeout_seconds=operator.timeout_policy.timeout.total_seconds() if operator.timeout_policy else None,
         )
     return Plan(
         name=workflow.name,
         version=workflow.version,
         variables=dict(workflow.variables),
         steps=tuple(steps[task_id] for task_id in _order(steps)),
+        deadline_seconds=workflow.deadline_seconds or _driver_timeout(definition),
+        deadline_action=workflow.deadline_action,
     )
+
+
+def _driver_timeout(definition: dict[str, Any]) -> float | None:
+    # The Driver SDK sends a workflow-level timeout_seconds: a deadline that fails the run.
+    value = definition.get("timeout_seconds")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise errors.InvalidWorkflow("field 'timeout_seconds': a positive number of seconds")
+    return float(value)
 
 
 def _normalize_driver_shapes(definition: dict[str, Any]) -> dict[str, Any]:
     # The Driver SDK writes retry_policy as {max_attempts, initial_interval_seconds,
-    # backoff_coefficient}; highway_dsl would silently replace that with its defaults.
+    # backoff_coefficient} and a task's timeout as timeout_seconds; highway_dsl would silently
+    # replace the first with its defaults and drop the second.
     tasks = definition.get("tasks")
     if not isinstance(tasks, dict):
         return definition
     normalized = copy.deepcopy(definition)
     for key, task in normalized["tasks"].items():
+        if isinstance(task, dict) and task.get("timeout_seconds") is not None and not task.get("timeout_policy"):
+            task["timeout_policy"] = {"timeout": task["timeout_seconds"], "kill_on_timeout": True}
         policy = task.get("retry_policy") if isinstance(task, dict) else None
         if isinstance(policy, dict) and "max_attempts" in policy:
             try:

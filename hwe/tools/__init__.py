@@ -2,7 +2,9 @@
 
 Built-in tools register themselves when their module is imported (`load_builtin_tools`); tenant
 apps will add more. The registry is one of the two module-level mutable objects the engine allows.
-A tool is an async function of one `ToolCall`; it raises PermanentError or TemporaryError.
+A tool is an async function of one `ToolCall`; it raises PermanentError or TemporaryError. A tool
+registered with `sets_variables` returns a dict whose keys become run variables (`{{counter}}`),
+applied from its checkpointed result, so replay restores them.
 """
 
 from __future__ import annotations
@@ -10,33 +12,49 @@ from __future__ import annotations
 import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-_BUILTIN_MODULES = ("hwe.tools.shell",)
+if TYPE_CHECKING:
+    from hwe import durable
+
+_BUILTIN_MODULES = ("hwe.tools.shell", "hwe.tools.simple_counter", "hwe.tools.python")
 
 
 @dataclass(frozen=True)
 class ToolCall:
-    """What a tool receives: resolved arguments and the identity it can use for idempotency."""
+    """What a tool receives: resolved arguments, the run's variables, and its identity for idempotency."""
 
     args: list[Any]
     kwargs: dict[str, Any]
     workflow_run_id: str
     idempotency_key: str
     environment: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+    context: durable.DurableContext | None = None
+    step_prefix: str = ""
 
 
-Tool = Callable[[ToolCall], Awaitable[Any]]
+ToolFunction = Callable[[ToolCall], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A registered tool."""
+
+    name: str
+    run: ToolFunction
+    sets_variables: bool = False
+
 
 REGISTRY: dict[str, Tool] = {}
 
 
-def register(name: str) -> Callable[[Tool], Tool]:
+def register(name: str, *, sets_variables: bool = False) -> Callable[[ToolFunction], ToolFunction]:
     """Registers a tool under its DSL name (decorator)."""
 
-    def add(tool: Tool) -> Tool:
-        REGISTRY[name] = tool
-        return tool
+    def add(function: ToolFunction) -> ToolFunction:
+        REGISTRY[name] = Tool(name, function, sets_variables)
+        return function
 
     return add
 

@@ -6,7 +6,9 @@ database URLs and secrets). A non-zero exit fails the task with a PermanentError
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 from typing import Any
 
@@ -17,6 +19,12 @@ from hwe import errors, tools
 # Only these variables of the worker reach a command; everything else (database URL, secrets) stays out.
 _PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 _ERROR_TAIL_CHARS = 2000
+
+
+async def _kill_process_group(process: trio.Process) -> None:
+    # A cancelled command dies with everything it started (sh -c "sleep 60" leaves a sleep otherwise).
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 @tools.register("tools.shell.run")
@@ -33,6 +41,8 @@ async def run(call: tools.ToolCall) -> dict[str, Any]:
         check=False,
         env=environment,
         stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        deliver_cancel=_kill_process_group,
     )
     result: dict[str, Any] = {
         "stdout": completed.stdout.decode("utf-8", errors="replace"),

@@ -1,20 +1,33 @@
-"""Builds the Starlette application: routes, the lifespan that owns the pool, error mapping."""
+"""Builds the Starlette application: routes, middleware, the lifespan that owns the pool, error mapping."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator
 
 import anyio
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 from hwe import config, db, errors, secrets, tools
-from services.api import _run_actions, _state, _workflows
+from services.api import (
+    _admin,
+    _artifacts,
+    _guard,
+    _listing,
+    _meta,
+    _metrics,
+    _openapi,
+    _ratelimit,
+    _run_actions,
+    _state,
+    _workflows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,16 +35,39 @@ logger = logging.getLogger(__name__)
 _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.InvalidRequest: (400, "bad_request"),
     errors.InvalidWorkflow: (400, "invalid_workflow"),
-    errors.Unauthorized: (401, "unauthorized"),
-    errors.RunNotFound: (404, "not_found"),
-    errors.IdempotencyConflict: (409, "idempotency_conflict"),
-    errors.NotCancellable: (409, "not_cancellable"),
     errors.InvalidEvent: (400, "invalid_event"),
+    errors.InvalidArtifact: (400, "invalid_artifact"),
+    errors.Unauthorized: (401, "unauthorized"),
+    errors.Forbidden: (403, "forbidden"),
+    errors.RunNotFound: (404, "not_found"),
+    errors.ApiKeyNotFound: (404, "not_found"),
+    errors.ArtifactNotFound: (404, "not_found"),
+    errors.IdempotencyConflict: (409, "idempotency_conflict"),
+    errors.TenantConflict: (409, "tenant_conflict"),
+    errors.PayloadTooLarge: (413, "body_too_large"),
+    errors.NotCancellable: (409, "not_cancellable"),
+    errors.NotRetryable: (409, "not_retryable"),
+    errors.RateLimited: (429, "rate_limited"),
 }
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def routes() -> list[BaseRoute]:
+    """Every route of the API; the OpenAPI document is generated from this list."""
+    return [
+        *_meta.routes,
+        *_openapi.routes,
+        *_listing.routes,
+        *_workflows.routes,
+        *_run_actions.routes,
+        *_artifacts.routes,
+        *_admin.routes,
+    ]
 
 
 def create_app(settings: config.Settings) -> Starlette:
     """Returns the API application for these settings."""
+    metrics = _metrics.ApiMetrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -41,7 +77,12 @@ def create_app(settings: config.Settings) -> Starlette:
         pepper = secrets.open_secret_provider(settings).get(secrets.API_KEY_PEPPER)
         pool = await anyio.to_thread.run_sync(db.open_pool, settings.database_url, settings.pool_size)
         app.state.api = _state.ApiState(
-            settings=settings, pool=pool, pepper=pepper, limiter=anyio.CapacityLimiter(settings.pool_size)
+            settings=settings,
+            pool=pool,
+            pepper=pepper,
+            limiter=anyio.CapacityLimiter(settings.pool_size),
+            rate_limits=_ratelimit.TokenBuckets(settings.api_rate_limit_per_second, settings.api_rate_limit_burst),
+            metrics=metrics,
         )
         logger.info("api ready on %s:%s", settings.api_host, settings.api_port)
         try:
@@ -50,35 +91,11 @@ def create_app(settings: config.Settings) -> Starlette:
             await anyio.to_thread.run_sync(pool.close)
 
     return Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            *_workflows.routes,
-            *_run_actions.routes,
-        ],
+        routes=routes(),
+        middleware=[Middleware(_metrics.MetricsMiddleware, metrics=metrics), Middleware(_guard.RequestGuard)],
         lifespan=lifespan,
-        exception_handlers={errors.HighwayError: engine_error, Exception: internal_error},
+        exception_handlers={errors.HighwayError: engine_error, HTTPException: http_error, Exception: internal_error},
     )
-
-
-async def healthz(request: Request) -> Response:
-    """Liveness: the process serves requests."""
-    return JSONResponse({"status": "success", "data": {"alive": True}})
-
-
-async def readyz(request: Request) -> Response:
-    """Readiness: the database answers through the pool."""
-    state = _state.get(request)
-    try:
-        await state.call(_ping)
-    except Exception:
-        logger.warning("readiness check failed: database unreachable")
-        return _state.error_response(503, "database_unavailable", "the database does not answer")
-    return JSONResponse({"status": "success", "data": {"ready": True}})
-
-
-def _ping(conn: db.Connection) -> None:
-    db.execute(conn, "ping")
 
 
 async def engine_error(request: Request, exc: Exception) -> Response:
@@ -90,12 +107,27 @@ async def engine_error(request: Request, exc: Exception) -> Response:
         return await internal_error(request, exc)
     if isinstance(exc, errors.InvalidRequest):
         code = exc.code
-    extra = {"existing_run_id": exc.existing_run_id} if isinstance(exc, errors.IdempotencyConflict) else {}
-    return _state.error_response(status, code, str(exc), **extra)
+    extra: dict[str, object] = {}
+    if isinstance(exc, errors.IdempotencyConflict) and exc.existing_run_id is not None:
+        extra["existing_run_id"] = exc.existing_run_id
+    headers = {"Retry-After": str(int(exc.retry_after))} if isinstance(exc, errors.RateLimited) else None
+    return _state.error_response(
+        status, code, str(exc), request_id=_state.request_id(request), headers=headers, **extra
+    )
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors (no such route, method not allowed) in the error envelope."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else None
+    detail = exc.detail if isinstance(exc, HTTPException) else "error"
+    return _state.error_response(
+        status, _HTTP_CODES.get(status, "http_error"), detail, request_id=_state.request_id(request), headers=headers
+    )
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
-    """Anything unexpected: logged with a request id, answered without internals."""
-    request_id = str(uuid.uuid4())
+    """Anything unexpected: logged with the request id, answered without internals."""
+    request_id = _state.request_id(request)
     logger.error("request %s failed with %s", request_id, type(exc).__name__, exc_info=exc)
     return _state.error_response(500, "internal_error", "internal error", request_id=request_id)

@@ -1,9 +1,11 @@
-"""What every request handler shares: settings, the pool, the pepper, and response helpers."""
+"""What every request handler shares: settings, the pool, the pepper, authentication and roles,
+and the helpers that read requests and write the response envelopes."""
 
 from __future__ import annotations
 
 import functools
-import uuid
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -14,8 +16,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hwe import config, db, errors, tenants
+from services.api import _metrics, _ratelimit
 
 T = TypeVar("T")
+
+# Each role may do what the roles below it may: viewer reads, operator also runs, admin also manages.
+ROLE_RANK = {"viewer": 0, "operator": 1, "admin": 2}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_IDEMPOTENCY_KEY_CHARS = 255
+REQUEST_ID_HEADER = "x-request-id"
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,8 @@ class ApiState:
     pool: psycopg_pool.ConnectionPool[db.Connection]
     pepper: str
     limiter: anyio.CapacityLimiter
+    rate_limits: _ratelimit.TokenBuckets
+    metrics: _metrics.ApiMetrics
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Runs the engine function `fn(conn, *args)` in a thread, on a pooled connection."""
@@ -39,18 +50,76 @@ def get(request: Request) -> ApiState:
     return state
 
 
-async def authenticate(request: Request) -> tenants.Principal:
-    """Resolves the Bearer API key to its tenant and role.
+async def authenticate(request: Request, require: str | None = None) -> tenants.Principal:
+    """Resolves the Bearer API key to its tenant and role, and checks the role and the rate limit.
+
+    This is the one place that decides what a role may do.
+
+    Args:
+        request: the request.
+        require: the least role the endpoint needs; by default `viewer` for GET and HEAD, else
+            `operator`.
 
     Raises:
-        Unauthorized: no key, or a key that is not valid.
+        Unauthorized: no key, or a key that is not valid (unknown, revoked, wrong secret).
+        RateLimited: the key used up its request budget for now.
+        Forbidden: the key's role is below the one required.
     """
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
         raise errors.Unauthorized("missing API key: send Authorization: Bearer <key>")
     state = get(request)
-    return await state.call(tenants.authenticate, key.strip(), state.pepper)
+    principal = await state.call(tenants.authenticate, key, state.pepper)
+    retry_after = state.rate_limits.take(key.split("_")[1])
+    if retry_after is not None:
+        raise errors.RateLimited("too many requests for this API key", retry_after)
+    needed = require or ("viewer" if request.method in SAFE_METHODS else "operator")
+    if ROLE_RANK[principal.role] < ROLE_RANK[needed]:
+        raise errors.Forbidden(f"this needs the {needed} role; the API key's role is {principal.role}")
+    return principal
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON object body; the guard middleware has already checked size, depth and content.
+
+    Raises:
+        InvalidRequest: the body is empty, or is an upload rather than JSON.
+    """
+    raw = await request.body()
+    if not raw:
+        raise errors.InvalidRequest("missing_body", "send a JSON object body (application/json)")
+    if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "application/json":
+        raise errors.InvalidRequest("unsupported_media_type", "send the body as application/json (UTF-8)")
+    body = json.loads(raw)
+    if not isinstance(body, dict):  # the guard rejects these; kept for the type checker
+        raise errors.InvalidRequest("invalid_json", "the body must be a JSON object")
+    return body
+
+
+def idempotency(request: Request, operation: str, body: dict[str, Any]) -> tenants.Idempotency | None:
+    """The request's X-Idempotency-Key with the hash of its body, or None when it sent none.
+
+    Raises:
+        InvalidRequest: the key is empty, too long, or not printable ASCII.
+    """
+    key = request.headers.get("x-idempotency-key")
+    if key is None:
+        return None
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_CHARS or not key.isprintable() or not key.isascii():
+        raise errors.InvalidRequest(
+            "bad_idempotency_key",
+            f"X-Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII characters",
+        )
+    request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return tenants.Idempotency(operation=operation, key=key, request_hash=request_hash)
+
+
+def request_id(request: Request) -> str:
+    """The id the guard middleware gave this request (it is in every error body and log line about it)."""
+    value: str = request.scope.get("state", {}).get("request_id") or "unknown"
+    return value
 
 
 def success(data: Any, status: int = 200) -> JSONResponse:
@@ -59,7 +128,14 @@ def success(data: Any, status: int = 200) -> JSONResponse:
 
 
 def error_response(
-    status: int, code: str, message: str, *, request_id: str | None = None, details: Any = None, **top_level: Any
+    status: int,
+    code: str,
+    message: str,
+    *,
+    request_id: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+    **top_level: Any,
 ) -> JSONResponse:
     """The error envelope: `{"status": "error", "code", "message", "details", "request_id"}`."""
     body = {
@@ -67,7 +143,7 @@ def error_response(
         "code": code,
         "message": message,
         "details": details,
-        "request_id": request_id or str(uuid.uuid4()),
+        "request_id": request_id,
         **top_level,
     }
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers={**(headers or {}), REQUEST_ID_HEADER: request_id})

@@ -1,6 +1,6 @@
 """The worker loop: listen, claim, run, drain.
 
-Wakes on the queue's NOTIFY (polling only as a fallback), expires lapsed leases, claims as many
+Wakes on the queue's NOTIFY (polling only as a fallback), claims as many
 runs as it has free slots and runs each in a nursery it owns. SIGTERM or SIGINT stops claiming;
 runs in flight get `drain_seconds` to finish, after which they are cancelled and handed back.
 """
@@ -18,7 +18,6 @@ import trio
 from hwe import config, db, metrics, orchestrator, queue
 
 logger = logging.getLogger(__name__)
-EXPIRE_BATCH = 100
 
 
 class _Wakeup:
@@ -81,7 +80,7 @@ async def _claim_loop(
         free = settings.worker_concurrency - in_flight
         claims: list[queue.ClaimedTask] = []
         if free > 0:
-            claims = await database.run(_expire_and_claim, settings, worker_id, free)
+            claims = await database.run(_claim, settings, worker_id, free)
             metrics.WAKEUPS.labels("claimed" if claims else "empty").inc()
             metrics.RUNS_CLAIMED.inc(len(claims))
             for claim in claims:
@@ -105,16 +104,9 @@ async def _wait_for_work(wakeup: _Wakeup, stop: trio.Event, timeout: float) -> N
         nursery.cancel_scope.cancel()
 
 
-def _expire_and_claim(
-    conn: db.Connection, settings: config.Settings, worker_id: str, limit: int
-) -> list[queue.ClaimedTask]:
-    # Lapsed leases are also expired here, so a dead worker's runs come back even when no
-    # separate sweeper runs. The claim commits before any work starts: the lease is what protects it.
-    with conn.transaction():
-        expired = queue.expire_leases(conn, settings.worker_queue, EXPIRE_BATCH)
-    if expired:
-        metrics.LEASES_EXPIRED.inc(len(expired))
-        logger.info("expired %s lapsed leases", len(expired))
+def _claim(conn: db.Connection, settings: config.Settings, worker_id: str, limit: int) -> list[queue.ClaimedTask]:
+    # The claim commits before any work starts: from then on the lease is what protects the run.
+    # Lapsed leases are not swept here: the timeout service expires them and notifies the queue.
     with conn.transaction():
         return queue.claim_tasks(
             conn, settings.worker_queue, worker_id=worker_id, limit=limit, lease_seconds=settings.worker_lease_seconds

@@ -95,6 +95,17 @@ class Tenant:
     key: str
     client: httpx.Client
     api_url: str
+    new_key: Callable[[str], str] | None = None
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def client_as(self, role: str) -> httpx.Client:
+        """A client with a new key of `role` (admin, operator or viewer) for this tenant."""
+        assert self.new_key is not None
+        client = httpx.Client(
+            base_url=self.api_url, headers={"Authorization": f"Bearer {self.new_key(role)}"}, timeout=10
+        )
+        self.clients.append(client)
+        return client
 
     def submit(
         self, definition: dict[str, Any], inputs: dict[str, Any] | None = None, idempotency_key: str | None = None
@@ -122,19 +133,28 @@ class Tenant:
 
 
 @pytest.fixture
-def make_tenant(api_url: str, database_url: str, secrets_file: Path) -> Iterator[Callable[[], Tenant]]:
-    """Creates tenants, each with a queue of its own so its workers serve only its runs."""
+def make_tenant(api_url: str, database_url: str, secrets_file: Path) -> Iterator[Callable[..., Tenant]]:
+    """Creates tenants, each with a queue of its own so its workers serve only its runs.
+
+    `make_tenant("default")` gives the bootstrap tenant (queue `default`) with a new admin key.
+    """
     clients: list[httpx.Client] = []
     pepper = json.loads(secrets_file.read_text())["api_key_pepper"]
 
-    def make() -> Tenant:
-        name = f"t{uuid.uuid4().hex[:12]}"
+    def make(tenant_id: str | None = None) -> Tenant:
+        name = tenant_id or f"t{uuid.uuid4().hex[:12]}"
+        queue = "default" if name == tenants.BOOTSTRAP_TENANT else name
+
+        def new_key(role: str) -> str:
+            with db.connect(database_url) as conn:
+                return tenants.create_api_key(conn, name, role, pepper)
+
         with db.connect(database_url) as conn:
-            tenants.create_tenant(conn, name, queue_name=name)
-            key = tenants.create_api_key(conn, name, "admin", pepper)
+            tenants.create_tenant(conn, name, queue_name=queue)
+        key = new_key("admin")
         client = httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
         clients.append(client)
-        return Tenant(name, name, key, client, api_url)
+        return Tenant(name, queue, key, client, api_url, new_key, clients)
 
     yield make
     for client in clients:
@@ -145,6 +165,12 @@ def make_tenant(api_url: str, database_url: str, secrets_file: Path) -> Iterator
 def tenant(make_tenant: Callable[[], Tenant]) -> Tenant:
     """A fresh tenant for this test."""
     return make_tenant()
+
+
+@pytest.fixture
+def bootstrap_admin(make_tenant: Callable[..., Tenant]) -> Tenant:
+    """The bootstrap tenant `default` (whose admins may create tenants), with a new admin key."""
+    return make_tenant(tenants.BOOTSTRAP_TENANT)
 
 
 @dataclass
@@ -196,3 +222,16 @@ def kill_hard(service: Service) -> None:
     """kill -9: the process gets no chance to clean up."""
     os.kill(service.process.pid, signal.SIGKILL)
     service.process.wait()
+
+
+@pytest.fixture(scope="session")
+def timeout_service(service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """The timeout service of this xdist worker: expires lapsed leases of every queue within 0.2 s."""
+    directory = tmp_path_factory.mktemp("timeout")
+    health = directory / "timeout.health"
+    env = {**service_env, "HWE_TIMEOUT_SCAN_SECONDS": "0.2", "HWE_TIMEOUT_HEALTH_FILE": str(health)}
+    service = start_service("services.timeout", env, directory / "timeout.log")
+    wait_until(lambda: health.exists() or service.process.poll() is not None, STARTUP_TIMEOUT, "the timeout service")
+    assert service.process.poll() is None, service.log()
+    yield service
+    service.stop()

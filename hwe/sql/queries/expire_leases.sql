@@ -22,6 +22,7 @@ WITH expired AS (
     UPDATE {tasks} t
     SET state = CASE WHEN run.attempt < t.max_attempts THEN 'pending' ELSE 'failed' END,
         attempts = CASE WHEN run.attempt < t.max_attempts THEN run.attempt + 1 ELSE run.attempt END,
+        completed_at = CASE WHEN run.attempt < t.max_attempts THEN NULL ELSE hwe.current_time() END,
         failure_reason = jsonb_build_object('type', 'lease_expired')
     FROM run
     WHERE t.task_id = run.task_id

@@ -12,6 +12,8 @@ WITH run AS (
                      THEN 'pending' ELSE 'failed' END,
         attempts = CASE WHEN %(retry_delay)s::float8 IS NOT NULL AND run.attempt < t.max_attempts
                         THEN run.attempt + 1 ELSE run.attempt END,
+        completed_at = CASE WHEN %(retry_delay)s::float8 IS NOT NULL AND run.attempt < t.max_attempts
+                            THEN NULL ELSE hwe.current_time() END,
         failure_reason = %(reason)s
     FROM run
     WHERE t.task_id = run.task_id

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.integration.conftest import Tenant, WorkerPool, kill_hard, wait_until
 from tests.workflow_examples import load
 
@@ -12,6 +14,7 @@ def _lines(path: Path) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
+@pytest.mark.usefixtures("timeout_service")
 def test_killed_worker_run_is_finished_by_another_without_repeating_completed_steps(
     tenant: Tenant, workers: WorkerPool, tmp_path: Path
 ) -> None:

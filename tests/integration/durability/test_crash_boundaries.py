@@ -24,6 +24,7 @@ def _kill_worker_once(directory: Path) -> str:
     return f"if [ ! -e {marker} ]; then touch {marker}; kill -9 $PPID; sleep 5; fi"
 
 
+@pytest.mark.usefixtures("timeout_service")
 @pytest.mark.parametrize(
     ("boundary", "second_runs", "third_runs"),
     [

@@ -7,11 +7,13 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.integration.conftest import Tenant, WorkerPool, free_port, wait_until
 from tests.workflow_examples import load
 
 
+@pytest.mark.usefixtures("timeout_service")
 def test_paused_worker_resumed_after_takeover_is_fenced_off(
     tenant: Tenant, workers: WorkerPool, tmp_path: Path
 ) -> None:

@@ -1,0 +1,84 @@
+"""The CLI's client of the REST API: where the API is, which key to send, and how errors are shown.
+
+The URL is `HWE_API_URL` (else `http://<api host>:<api port>`, by default http://127.0.0.1:8080);
+the key is `HWE_API_KEY`, else the development key `hwe up` writes to `<state dir>/dev-api-key`.
+Client commands never touch the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from hwe import config
+
+TIMEOUT_SECONDS = 30.0
+
+
+class Api:
+    """An open connection to the API for one command; a failed call ends the command."""
+
+    def __init__(self, http: httpx.Client, command: str) -> None:
+        self._http = http
+        self._command = command
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Sends one request and returns the `data` of its success envelope.
+
+        An error answer or an unreachable API prints the reason to stderr and exits with status 1.
+        """
+        headers = {"X-Idempotency-Key": idempotency_key} if idempotency_key else {}
+        try:
+            response = self._http.request(method, path, json=json, params=params, headers=headers)
+        except httpx.TransportError as err:
+            fail(self._command, f"cannot reach the API at {self._http.base_url} ({type(err).__name__})")
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not response.is_success or not isinstance(body, dict):
+            fail(self._command, _describe_error(response.status_code, body))
+        return body.get("data")
+
+
+@contextlib.contextmanager
+def open_api(settings: config.Settings, command: str) -> Iterator[Api]:
+    """Opens a client of the configured API with the configured key, for the length of a command."""
+    url = settings.api_url or f"http://{settings.api_host}:{settings.api_port}"
+    headers = {"Authorization": f"Bearer {_api_key(settings, command)}", "User-Agent": "hwe-cli"}
+    with httpx.Client(base_url=url, headers=headers, timeout=TIMEOUT_SECONDS) as http:
+        yield Api(http, command)
+
+
+def fail(command: str, message: str, status: int = 1) -> Any:
+    """Prints `hwe <command>: <message>` to stderr and exits with `status`."""
+    print(f"hwe {command}: {message}", file=sys.stderr)
+    raise SystemExit(status)
+
+
+def _api_key(settings: config.Settings, command: str) -> str:
+    if settings.api_key:
+        return settings.api_key
+    key_file = settings.state_dir / "dev-api-key"
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    return str(fail(command, f"no API key: set HWE_API_KEY, or run `hwe up` to write {key_file}", status=2))
+
+
+def _describe_error(status: int, body: Any) -> str:
+    if isinstance(body, dict) and body.get("status") == "error":
+        text = f"{body.get('code')}: {body.get('message')} (HTTP {status}"
+        return text + (f", request id {body['request_id']})" if body.get("request_id") else ")")
+    return f"the API answered HTTP {status}"

@@ -1,0 +1,148 @@
+"""The shared parts of the OpenAPI document: schemas, parameters and error responses.
+
+Endpoint docstrings refer to these by name (`x-data: Key`, `$ref: '#/components/responses/NotFound'`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+_COMPONENTS_YAML = r"""
+securitySchemes:
+  apiKey:
+    type: http
+    scheme: bearer
+    description: "An API key: hw_<prefix>_<secret>."
+parameters:
+  IdempotencyKey:
+    name: X-Idempotency-Key
+    in: header
+    description: the same key with the same body answers the same response; with another body, 409
+    schema: {type: string, minLength: 1, maxLength: 255}
+schemas:
+  Error:
+    type: object
+    required: [status, code, message, request_id]
+    properties:
+      status: {const: error}
+      code: {type: string, description: "a stable, machine-readable reason"}
+      message: {type: string}
+      details: {description: "more about the error, or null"}
+      request_id: {type: string, description: "also in the X-Request-ID header and the API's log"}
+      existing_run_id: {type: string, description: "on a 409 of a submission: the run the key created"}
+  Role:
+    type: string
+    enum: [admin, operator, viewer]
+  Key:
+    type: object
+    required: [prefix, role, created_at]
+    properties:
+      prefix: {type: string}
+      role: {$ref: '#/components/schemas/Role'}
+      created_at: {type: string, format: date-time}
+      revoked_at: {type: [string, "null"], format: date-time}
+  NewKey:
+    type: object
+    required: [key, prefix, role, created_at]
+    properties:
+      key: {type: string, description: "the full key; shown only in this answer"}
+      prefix: {type: string}
+      role: {$ref: '#/components/schemas/Role'}
+      created_at: {type: string, format: date-time}
+  KeyRequest:
+    type: object
+    required: [role]
+    additionalProperties: false
+    properties:
+      role: {$ref: '#/components/schemas/Role'}
+  KeyList:
+    type: object
+    required: [items]
+    properties:
+      items: {type: array, items: {$ref: '#/components/schemas/Key'}}
+  TenantRequest:
+    type: object
+    required: [tenant_id]
+    additionalProperties: false
+    properties:
+      tenant_id: {type: string, pattern: '^[a-z][a-z0-9_-]{0,40}$'}
+  NewTenant:
+    type: object
+    required: [tenant_id, queue_name, created_at, admin_key]
+    properties:
+      tenant_id: {type: string}
+      queue_name: {type: string}
+      created_at: {type: string, format: date-time}
+      admin_key: {$ref: '#/components/schemas/NewKey'}
+  RunSummary:
+    type: object
+    properties:
+      workflow_run_id: {type: string, format: uuid}
+      workflow_name: {type: string}
+      workflow_version: {type: string}
+      state: {type: string, enum: [pending, running, sleeping, waiting, completed, failed, cancelled]}
+      current_step: {type: [string, "null"]}
+      progress:
+        type: object
+        properties: {completed: {type: integer}, total: {type: integer}}
+      parent_run_id: {type: [string, "null"], format: uuid}
+      created_at: {type: string, format: date-time}
+      started_at: {type: [string, "null"], format: date-time}
+      finished_at: {type: [string, "null"], format: date-time}
+      updated_at: {type: string, format: date-time}
+  RunPage:
+    type: object
+    required: [items, next_cursor]
+    properties:
+      items: {type: array, items: {$ref: '#/components/schemas/RunSummary'}}
+      next_cursor: {type: [string, "null"], description: "pass as cursor for the next page; null on the last"}
+  Health:
+    type: object
+    properties:
+      healthy: {type: boolean}
+      version: {type: string}
+      database:
+        type: object
+        properties:
+          status: {type: string, enum: [up, down]}
+          latency_ms: {type: number}
+  Version:
+    type: object
+    properties:
+      version: {type: string}
+      api_version: {type: string}
+responses:
+  BadRequest:
+    description: the request is not valid (the code and message say why)
+    content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+  Unauthorized:
+    description: no API key, or an unknown or revoked one
+    content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+  Forbidden:
+    description: the API key's role may not do this
+    content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+  NotFound:
+    description: no such resource for the caller's tenant
+    content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+  Conflict:
+    description: a conflict (an idempotency key reused with another body, or a resource that exists)
+    content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+  PayloadTooLarge:
+    description: the body is larger than 1 MiB
+    content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+  TooManyRequests:
+    description: the API key's rate limit is used up; retry after Retry-After seconds
+    headers:
+      Retry-After: {schema: {type: integer}, description: seconds to wait}
+    content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+  InternalError:
+    description: an unexpected error; the request_id names it in the API's log
+    content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+  Unavailable:
+    description: the database does not answer
+    content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+"""
+
+COMPONENTS: dict[str, Any] = yaml.safe_load(_COMPONENTS_YAML)

@@ -1,0 +1,77 @@
+"""The timeout service's loop: every scan interval, sweep each queue; now and then, clean up.
+
+One pass: expire lapsed leases (each expiry notifies the queue's workers, so a standby worker
+resumes the run at once), end runs past their deadline, check invariants. Stops at once on
+SIGTERM or SIGINT: every sweep is its own transaction, so there is nothing to drain.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+import trio
+
+from hwe import config, db, metrics, timeouts
+
+logger = logging.getLogger(__name__)
+
+
+async def serve_timeout(settings: config.Settings) -> None:
+    """Runs the sweeps until a stop signal."""
+    if not settings.database_url:
+        raise SystemExit("timeout: no database URL (set HWE_DATABASE_URL or [database] url)")
+    metrics.serve_metrics(settings.timeout_metrics_port)
+    with db.open_pool(settings.database_url, settings.pool_size) as pool:
+        database = db.Database(pool, settings.pool_size)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_sweep_forever, settings, database)
+            logger.info("timeout service ready")
+            with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                async for signum in signals:
+                    logger.info("received signal %s; stopping", signum)
+                    break
+            nursery.cancel_scope.cancel()
+    logger.info("timeout service stopped")
+
+
+async def _sweep_forever(settings: config.Settings, database: db.Database) -> None:
+    last_cleanup = -settings.cleanup_every_seconds
+    while True:
+        try:
+            await database.run(_sweep, settings)
+            if trio.current_time() - last_cleanup >= settings.cleanup_every_seconds:
+                await database.run(_cleanup, settings)
+                last_cleanup = trio.current_time()
+        except Exception as err:  # a database outage must not end the service: sweep again next time
+            logger.error("sweep failed with %s; retrying in %s s", type(err).__name__, settings.timeout_scan_seconds)
+        if settings.timeout_health_file is not None:
+            settings.timeout_health_file.touch()
+        await trio.sleep(settings.timeout_scan_seconds)
+
+
+def _sweep(conn: db.Connection, settings: config.Settings) -> None:
+    for queue_name in timeouts.list_queues(conn):
+        expired = timeouts.expire_leases(conn, queue_name, settings.timeout_batch)
+        if expired:
+            metrics.TIMEOUTS.labels("lease").inc(expired)
+            metrics.LEASES_EXPIRED.inc(expired)
+            logger.info("expired %s leases in queue %s", expired, queue_name)
+        for violation in timeouts.check_invariants(conn, queue_name, settings.timeout_batch):
+            metrics.INVARIANT_VIOLATIONS.labels(violation.kind, str(violation.repaired).lower()).inc()
+    ended = timeouts.enforce_deadlines(conn, settings.timeout_batch)
+    if ended:
+        metrics.TIMEOUTS.labels("deadline").inc(len(ended))
+
+
+def _cleanup(conn: db.Connection, settings: config.Settings) -> None:
+    for queue_name in timeouts.list_queues(conn):
+        tasks, events = timeouts.cleanup(
+            conn,
+            queue_name,
+            task_ttl_seconds=settings.task_ttl_seconds,
+            event_ttl_seconds=settings.event_ttl_seconds,
+            limit=settings.timeout_batch * 10,
+        )
+        metrics.CLEANED.labels("task").inc(tasks)
+        metrics.CLEANED.labels("event").inc(events)
