@@ -44,6 +44,21 @@ CLEANED = prometheus_client.Counter(
 )
 
 
+SCHEDULES_FIRED = prometheus_client.Counter(
+    "hwe_schedules_fired", "Fire times that submitted a workflow run", registry=REGISTRY
+)
+SCHEDULE_FIRES_SKIPPED = prometheus_client.Counter(
+    "hwe_schedule_fires_skipped", "Fire times skipped because max_active_runs were active", registry=REGISTRY
+)
+SCHEDULE_FIRE_LAG = prometheus_client.Histogram(
+    "hwe_schedule_fire_lag_seconds",
+    "Seconds from a fire time to the run's submission",
+    # From a tick's fraction of a second up to hours when a long outage is caught up.
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0, float("inf")),
+    registry=REGISTRY,
+)
+
+
 def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
     """Serves the registry over HTTP on `port` in a daemon thread of prometheus_client (0: not at all)."""
     if port:

@@ -49,7 +49,7 @@ def run(settings: config.Settings) -> None:
     run_dir = state_dir / "run"
     children = [
         Child("api", "services.api", None),
-        Child("scheduler", "services.scheduler", None),
+        Child("scheduler", "services.scheduler", run_dir / "scheduler.health", "HWE_SCHEDULER_HEALTH_FILE"),
         Child("timeout", "services.timeout", run_dir / "timeout.health", "HWE_TIMEOUT_HEALTH_FILE"),
     ] + [
         Child(f"worker-{n}", "services.worker", run_dir / f"worker-{n}.health", "HWE_WORKER_HEALTH_FILE")

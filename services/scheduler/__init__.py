@@ -1,0 +1,1 @@
+"""The scheduler service: fires due cron schedules, each fire time exactly once (`python -m services.scheduler`)."""
