@@ -22,7 +22,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def test_hwe_up_starts_embedded_postgres_api_and_workers_then_stops_them_all(tmp_path: Path) -> None:
+def test_hwe_up_starts_embedded_postgres_and_every_service_then_stops_them_all(tmp_path: Path) -> None:
     state = tmp_path / "state"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HWE_")}
@@ -37,7 +37,12 @@ def test_hwe_up_starts_embedded_postgres_api_and_workers_then_stops_them_all(tmp
         text = log_path.read_text()
         assert f"api ready at http://127.0.0.1:{port}" in text
         assert "worker-1 ready" in text
-        pids = {name: int((state / "run" / f"{name}.pid").read_text()) for name in ("api", "worker-1", "worker-2")}
+        assert "scheduler ready" in text
+        assert "timeout ready" in text
+        pids = {
+            name: int((state / "run" / f"{name}.pid").read_text())
+            for name in ("api", "scheduler", "timeout", "worker-1", "worker-2")
+        }
         assert all(_alive(pid) for pid in pids.values())
         assert (state / "database-url").read_text().startswith("postgresql://")
 
