@@ -50,11 +50,12 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
 def _table(items: list[dict[str, Any]]) -> Table:
     table = Table(title=f"{len(items)} workflow run(s), newest first")
     table.add_column("Run", no_wrap=True)
-    table.add_column("Workflow")
-    table.add_column("State")
-    table.add_column("Progress", justify="right")
-    table.add_column("Current step")
-    table.add_column("Created", no_wrap=True)
+    # Narrow terminals (and pipes, 80 columns) fold these instead of squeezing them to "…".
+    table.add_column("Workflow", overflow="fold")
+    table.add_column("State", no_wrap=True)
+    table.add_column("Progress", justify="right", no_wrap=True)
+    table.add_column("Current step", overflow="fold")
+    table.add_column("Created", overflow="fold")
     for item in items:
         progress = item["progress"]
         table.add_row(
