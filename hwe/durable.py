@@ -104,7 +104,7 @@ class DurableContext:
         step_name, checkpoint = self.open_step(name)
         if checkpoint is None:
             checkpoint = await self._run_step(step_name, fn, args, result_key, advances_progress)
-        if advances_progress and checkpoint.status == "ok":
+        elif advances_progress and checkpoint.status == "ok":
             self._progress += 1
         return outcome(checkpoint)
 
@@ -150,7 +150,10 @@ class DurableContext:
             failure = {"type": type(err).__name__, "message": str(err)}
             return await self._commit(step_name, failure, {}, status="error", progress=self._progress if task else None)
         context_patch = {result_key: value} if result_key else {}
-        return await self._commit(step_name, value, context_patch, progress=self._progress + 1 if task else None)
+        if task:
+            # Counted before the commit is awaited: steps finishing together each get their own count.
+            self._progress += 1
+        return await self._commit(step_name, value, context_patch, progress=self._progress if task else None)
 
     async def sleep(self, name: str, seconds: float | None = None, *, until: datetime | None = None) -> None:
         """Suspends the run for `seconds` (or until `until`); the worker is free meanwhile.

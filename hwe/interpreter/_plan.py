@@ -1,9 +1,14 @@
-"""Turns a submitted definition into a validated, ordered Plan."""
+"""Turns a submitted definition into a validated Plan: the DAG of tasks the scheduler runs.
+
+Called by `hwe.runs` at submission (a 400 names the task and field at fault) and again when a
+run is executed. It decides which tasks are gated (switch and condition targets, on_success and
+on_failure handlers) and which are loop-body copies; `_graph` checks references and cycles.
+It runs nothing.
+"""
 
 from __future__ import annotations
 
 import copy
-import graphlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +16,22 @@ import pydantic
 from highway_dsl import Workflow
 
 from hwe import errors, tools
+from hwe.interpreter import _graph
+from hwe.interpreter._graph import Gate
 
-SUPPORTED_OPERATORS = ("task", "wait", "emit_event", "wait_for_event")
+SUPPORTED_OPERATORS = (
+    "task",
+    "wait",
+    "emit_event",
+    "wait_for_event",
+    "condition",
+    "switch",
+    "terminate",
+    "join",
+    "foreach",
+    "while",
+)
+LOOP_OPERATORS = ("foreach", "while")
 
 
 @dataclass(frozen=True)
@@ -30,7 +49,7 @@ class Retry:
 
 @dataclass(frozen=True)
 class Step:
-    """One DSL operator: its validated highway_dsl object and where its result goes."""
+    """One DSL operator: its validated highway_dsl object, its edges and where its result goes."""
 
     task_id: str
     operator_type: str
@@ -39,11 +58,14 @@ class Step:
     dependencies: tuple[str, ...]
     retry: Retry | None
     timeout_seconds: float | None = None
+    trigger_rule: str = "all_success"
+    gates: tuple[Gate, ...] = ()
+    body: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A validated workflow: its steps in an order that respects every dependency."""
+    """A validated workflow: its scheduled (top-level) steps in an order that respects every dependency."""
 
     name: str
     version: str
@@ -54,7 +76,7 @@ class Plan:
 
 
 def build_plan(definition: Any) -> Plan:
-    """Validates a highway_dsl (or Driver SDK) definition and orders its tasks.
+    """Validates a highway_dsl (or Driver SDK) definition into the DAG the scheduler runs.
 
     Raises:
         InvalidWorkflow: the definition is malformed; the message names the task and the field.
@@ -64,39 +86,83 @@ def build_plan(definition: Any) -> Plan:
     definition = _normalize_driver_shapes(definition)
     workflow = _validate(definition)
     default_retry = _retry(workflow.default_retry_policy)
-    steps = {}
     for key, operator in workflow.tasks.items():
         if operator.task_id != key:
             raise errors.InvalidWorkflow(f"task {key!r}: field 'task_id' is {operator.task_id!r}, not its key")
-        if operator.operator_type not in SUPPORTED_OPERATORS:
-            raise errors.InvalidWorkflow(
-                f"task {key!r}: field 'operator_type': {operator.operator_type!r} is not supported by this "
-                f"engine version (supported: {', '.join(SUPPORTED_OPERATORS)})"
-            )
-        if operator.operator_type == "task" and tools.get(operator.function) is None:
-            raise errors.InvalidWorkflow(f"task {key!r}: field 'function': unknown tool {operator.function!r}")
-        for dependency in operator.dependencies:
-            if dependency not in workflow.tasks:
-                raise errors.InvalidWorkflow(
-                    f"task {key!r}: field 'dependencies' names {dependency!r}, which is not a task"
-                )
+    internal = _graph.loop_owners(workflow.tasks)
+    top = {key: op for key, op in workflow.tasks.items() if key not in internal}
+    steps = _build_graph(top, set(workflow.tasks) | set(internal), internal, default_retry)
+    return Plan(
+        name=workflow.name,
+        version=workflow.version,
+        variables=dict(workflow.variables),
+        steps=steps,
+        deadline_seconds=workflow.deadline_seconds or _driver_timeout(definition),
+        deadline_action=workflow.deadline_action,
+    )
+
+
+def _build_graph(
+    operators: dict[str, Any], known: set[str], internal: dict[str, str], default_retry: Retry | None
+) -> tuple[Step, ...]:
+    """The Steps of one graph (the workflow's, or a loop body's) in dependency order."""
+    gates = _graph.gates(operators)
+    steps = {}
+    for key, operator in operators.items():
+        _check_operator(key, operator)
+        body: tuple[Step, ...] = ()
+        if operator.operator_type in LOOP_OPERATORS:
+            body = _build_graph(_graph.body_operators(key, operator.loop_body), known, internal, default_retry)
         steps[key] = Step(
             task_id=key,
             operator_type=operator.operator_type,
             operator=operator,
             result_key=operator.result_key,
-            dependencies=tuple(operator.dependencies),
+            dependencies=_dependencies(key, operator, operators, known, internal),
             retry=_retry(operator.retry_policy) or default_retry,
             timeout_seconds=operator.timeout_policy.timeout.total_seconds() if operator.timeout_policy else None,
+            trigger_rule=str(getattr(operator.trigger_rule, "value", operator.trigger_rule)),
+            gates=tuple(gates.get(key, ())),
+            body=body,
         )
-    return Plan(
-        name=workflow.name,
-        version=workflow.version,
-        variables=dict(workflow.variables),
-        steps=tuple(steps[task_id] for task_id in _order(steps)),
-        deadline_seconds=workflow.deadline_seconds or _driver_timeout(definition),
-        deadline_action=workflow.deadline_action,
-    )
+    _graph.check_references(operators)
+    order = _graph.order({key: (*s.dependencies, *(g.source for g in s.gates)) for key, s in steps.items()})
+    return tuple(steps[key] for key in order)
+
+
+def _dependencies(
+    key: str, operator: Any, operators: dict[str, Any], known: set[str], internal: dict[str, str]
+) -> tuple[str, ...]:
+    # Within a loop body, a dependency on the loop itself means "start of the iteration" and is
+    # dropped; outside, a dependency on a body task means "after its loop", which ends last.
+    dependencies: list[str] = []
+    for named in operator.dependencies:
+        if named not in known:
+            raise errors.InvalidWorkflow(f"task {key!r}: field 'dependencies' names {named!r}, which is not a task")
+        if named == key:
+            # What highway_dsl makes of a duplicate task() id: the second copy depends on itself.
+            raise errors.InvalidWorkflow(
+                f"task {key!r}: field 'dependencies' names the task itself (a dependency cycle, "
+                "or a task id used twice)"
+            )
+        dependency = named if named in operators else internal.get(named, named)
+        if dependency in operators and dependency != key and dependency not in dependencies:
+            dependencies.append(dependency)
+    return tuple(dependencies)
+
+
+def _check_operator(key: str, operator: Any) -> None:
+    if operator.operator_type not in SUPPORTED_OPERATORS:
+        raise errors.InvalidWorkflow(
+            f"task {key!r}: field 'operator_type': {operator.operator_type!r} is not supported by this "
+            f"engine version (supported: {', '.join(SUPPORTED_OPERATORS)})"
+        )
+    if operator.operator_type == "task" and tools.get(operator.function) is None:
+        raise errors.InvalidWorkflow(f"task {key!r}: field 'function': unknown tool {operator.function!r}")
+    if operator.operator_type == "while":
+        cap = operator.metadata.get("max_iterations", 100)
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+            raise errors.InvalidWorkflow(f"task {key!r}: field 'metadata.max_iterations': a positive integer")
 
 
 def _driver_timeout(definition: dict[str, Any]) -> float | None:
@@ -159,15 +225,6 @@ def _validate(definition: dict[str, Any]) -> Workflow:
         return Workflow.model_validate(copy.deepcopy(definition))
     except pydantic.ValidationError as err:
         raise errors.InvalidWorkflow(_describe(err, "workflow_definition")) from err
-
-
-def _order(steps: dict[str, Step]) -> list[str]:
-    sorter = graphlib.TopologicalSorter({key: step.dependencies for key, step in steps.items()})
-    try:
-        return list(sorter.static_order())
-    except graphlib.CycleError as err:
-        cycle = " -> ".join(err.args[1])
-        raise errors.InvalidWorkflow(f"tasks form a dependency cycle: {cycle}") from err
 
 
 def _describe(err: pydantic.ValidationError, subject: str) -> str:

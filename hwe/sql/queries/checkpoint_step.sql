@@ -2,7 +2,8 @@
 -- The fence CTE locks the run row (and extends its lease) only if this worker still holds it;
 -- the checkpoint and the workflow_run projection are written only through that row (lock order:
 -- runs, then workflow_run). A step that already has a checkpoint keeps its first result.
--- current_step and progress change only for steps that are workflow tasks (non-NULL parameters).
+-- current_step and progress change only for steps that are workflow tasks (non-NULL parameters);
+-- progress never goes back when concurrent steps commit out of order.
 WITH fence AS (
     UPDATE {runs}
     SET claim_expires_at = hwe.current_time() + make_interval(secs => %(lease_seconds)s)
@@ -17,7 +18,7 @@ WITH fence AS (
     UPDATE hwe.workflow_run w
     SET context = w.context || %(context_patch)s,
         current_step = coalesce(%(current_step)s, w.current_step),
-        progress_completed = coalesce(%(progress_completed)s, w.progress_completed),
+        progress_completed = greatest(coalesce(%(progress_completed)s, 0), w.progress_completed),
         updated_at = hwe.current_time()
     FROM fence
     WHERE w.workflow_run_id = %(workflow_run_id)s

@@ -1,0 +1,147 @@
+"""Runs one ready task of a graph to its Outcome: guards, the operator, then publishing its result.
+
+Called by `_dag` for each task whose trigger rule holds. The plain operators (task, wait,
+emit_event, wait_for_event) live here; control flow is in `_control` and loops in `_loops`. Every
+operator ends in a durable step named `frame.step_name(task_id)`, so replay returns its checkpoint.
+A tool error becomes a `failed` Outcome; Suspend and engine faults propagate to the scheduler.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import isodate
+import trio
+
+from hwe import errors, tools
+from hwe.interpreter import _control, _frame, _guards, _loops, _templating
+from hwe.interpreter._frame import Frame, Outcome
+from hwe.interpreter._plan import Step
+
+_TASK_FAILURES = (errors.ToolError, errors.EventTimeout, errors.InvalidEvent)
+
+
+async def run_node(frame: Frame, step: Step) -> Outcome:
+    """Runs `step` in `frame`; its result is published to the frame's scope when it succeeds."""
+    operator = step.operator
+    try:
+        _guards.check(operator.preconditions, frame.scope, "precondition")
+        outcome = await _run_operator(frame, step)
+        if outcome.state == "success" and operator.postconditions:
+            names = {step.task_id: outcome.value, **({step.result_key: outcome.value} if step.result_key else {})}
+            _guards.check(operator.postconditions, frame.scope.new_child(names), "postcondition")
+    except _TASK_FAILURES as err:
+        return _frame.failed(step.task_id, err)
+    if outcome.state == "success":
+        variables = step.operator_type == "task" and _frame.sets_variables(operator.function)
+        _frame.publish(frame.scope, step.task_id, step.result_key, outcome.value, variables=variables)
+    return outcome
+
+
+async def _run_operator(frame: Frame, step: Step) -> Outcome:
+    kind = step.operator_type
+    if kind in ("condition", "switch", "terminate", "join"):
+        return await _control.run(frame, step)
+    if kind in ("foreach", "while"):
+        return await _loops.run(frame, step)
+    if kind == "task":
+        return Outcome("success", await _run_task(frame, step))
+    return Outcome("success", await _run_wait_or_event(frame, step))
+
+
+async def _run_wait_or_event(frame: Frame, step: Step) -> Any:
+    operator, name = step.operator, frame.step_name(step.task_id)
+    if step.operator_type == "wait":
+        seconds, until = _wait_target(step.task_id, operator.wait_for)
+        await frame.ctx.sleep(name, seconds, until=until)
+        result: Any = None
+    elif step.operator_type == "emit_event":
+        event_name = _as_text(step.task_id, "event_name", _templating.render(operator.event_name, frame.scope))
+        await frame.ctx.emit_event(event_name, _templating.render(operator.payload, frame.scope))
+        result = {"event_name": event_name}
+    else:
+        event_name = _as_text(step.task_id, "event_name", _templating.render(operator.event_name, frame.scope))
+        payload = await frame.ctx.wait_for_event(name, event_name, operator.timeout_seconds)
+        result = {"event_name": event_name, "payload": payload}
+    return await frame.ctx.step(name, _same, result, result_key=step.result_key, advances_progress=frame.top_level)
+
+
+async def _run_task(frame: Frame, step: Step) -> Any:
+    operator, ctx, name = step.operator, frame.ctx, frame.step_name(step.task_id)
+    tool = tools.get(operator.function)
+    if tool is None:
+        raise errors.PermanentError(f"unknown tool {operator.function!r}")
+    run_id = str(ctx.workflow_run_id)
+    call = tools.ToolCall(
+        args=_templating.render(list(operator.args), frame.scope),
+        kwargs=_templating.render(dict(operator.kwargs), frame.scope),
+        workflow_run_id=run_id,
+        idempotency_key=f"{run_id}:{name}",
+        environment={"HIGHWAY_WORKFLOW_RUN_ID": run_id, "HIGHWAY_IDEMPOTENCY_KEY": f"{run_id}:{name}"},
+        variables={key: value for key, value in frame.scope.items() if key != "inputs"},
+        context=ctx,
+        step_prefix=f"{name}/",
+    )
+    attempt = 1
+    while True:
+        try:
+            return await ctx.step(
+                name,
+                _with_timeout,
+                tool,
+                call,
+                step.timeout_seconds,
+                result_key=step.result_key,
+                advances_progress=frame.top_level,
+            )
+        except errors.ToolError as err:
+            if step.retry is None or attempt >= step.retry.max_attempts:
+                raise
+            # The back-off is a durable sleep: the worker is free and a crash does not shorten it.
+            delay = step.retry.delay_after(attempt)
+            if isinstance(err, errors.TemporaryError) and err.delay is not None:
+                delay = max(delay, err.delay)
+            await ctx.sleep(f"retry:{name}", delay)
+            attempt += 1
+
+
+async def _with_timeout(tool: tools.Tool, call: tools.ToolCall, timeout_seconds: float | None) -> Any:
+    # At the timeout the tool is cancelled, which kills its process: a process left running would
+    # outlive the lease that accounts for it, so kill_on_timeout=false is not honoured.
+    if timeout_seconds is None:
+        return await tool.run(call)
+    with trio.move_on_after(timeout_seconds):
+        return await tool.run(call)
+    raise errors.PermanentError(f"timed out after {timeout_seconds:g} seconds (timeout_policy)")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _wait_target(task_id: str, wait_for: Any) -> tuple[float | None, datetime | None]:
+    if isinstance(wait_for, timedelta):
+        return wait_for.total_seconds(), None
+    if isinstance(wait_for, datetime):
+        return None, wait_for
+    text = str(wait_for)
+    try:
+        if text.startswith("duration:"):
+            return float(text.removeprefix("duration:")), None
+        if text.startswith("datetime:"):
+            return None, datetime.fromisoformat(text.removeprefix("datetime:"))
+        if text.startswith("P"):
+            duration = isodate.parse_duration(text)
+            if not isinstance(duration, timedelta):
+                raise ValueError("durations in months or years have no fixed length")
+            return duration.total_seconds(), None
+        return None, datetime.fromisoformat(text)
+    except (ValueError, isodate.ISO8601Error) as err:
+        raise errors.PermanentError(f"task {task_id!r}: field 'wait_for': cannot read {text!r}") from err
+
+
+def _as_text(task_id: str, field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise errors.PermanentError(f"task {task_id!r}: field {field!r} must resolve to a string")
+    return value
