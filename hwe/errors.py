@@ -111,6 +111,10 @@ class ArtifactNotFound(HighwayError):
     """No artifact with that id exists for the tenant."""
 
 
+class DefinitionNotFound(HighwayError):
+    """No stored workflow definition with that name and version (or content hash) exists for the tenant."""
+
+
 class InvalidArtifact(HighwayError):
     """An uploaded artifact is not a usable zip archive of code."""
 

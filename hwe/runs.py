@@ -396,3 +396,71 @@ def _iso(value: Any) -> str | None:
     if value is None or value.year >= 9999:
         return None
     return str(value.isoformat())
+
+
+@dataclass(frozen=True)
+class RunHistory:
+    """What the API's run views read about one run; every list is oldest first."""
+
+    run: db.Row
+    checkpoints: list[db.Row]
+    attempts: list[db.Row]
+    audit: list[db.Row]
+    events: list[db.Row]
+
+
+def load_run_history(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> RunHistory:
+    """Reads a run with its checkpoints, queue attempts, audit trail and events. Read-only.
+
+    Raises:
+        RunNotFound: no such run for this tenant.
+    """
+    with conn.transaction():
+        run = get_run_record(conn, tenant_id, workflow_run_id)
+        queue_name, task_id = run["queue_name"], run["task_id"]
+        return RunHistory(
+            run=run,
+            checkpoints=list_run_checkpoints(conn, queue_name, task_id),
+            attempts=list_run_attempts(conn, queue_name, task_id),
+            audit=list_run_audit(conn, tenant_id, workflow_run_id),
+            events=list_run_events(conn, queue_name, tenant_id, workflow_run_id, task_id),
+        )
+
+
+def get_run_record(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> db.Row:
+    """Returns a run with its pinned definition, queue and root task id.
+
+    Raises:
+        RunNotFound: no such run for this tenant.
+    """
+    rows = db.execute(conn, "get_run_record", {"workflow_run_id": workflow_run_id, "tenant_id": tenant_id})
+    if not rows:
+        raise errors.RunNotFound(f"workflow run {workflow_run_id} not found")
+    return rows[0]
+
+
+def list_run_checkpoints(conn: db.Connection, queue_name: str, task_id: uuid.UUID) -> list[db.Row]:
+    """Every checkpoint of a root task (name, position, status, value, time), in step order."""
+    return db.execute(conn, "list_run_checkpoints", {"task_id": task_id}, queue=queue_name)
+
+
+def list_run_attempts(conn: db.Connection, queue_name: str, task_id: uuid.UUID) -> list[db.Row]:
+    """Every queue attempt of a root task: claimant, start, end and failure reason."""
+    return db.execute(conn, "list_run_attempts", {"task_id": task_id}, queue=queue_name)
+
+
+def list_run_audit(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> list[db.Row]:
+    """A run's audit records from the event log."""
+    return db.execute(conn, "list_run_audit", {"workflow_run_id": workflow_run_id, "tenant_id": tenant_id})
+
+
+def list_run_events(
+    conn: db.Connection, queue_name: str, tenant_id: str, workflow_run_id: uuid.UUID, task_id: uuid.UUID
+) -> list[db.Row]:
+    """The events a run owns (`kind` emitted) and its open event waits (`kind` waiting)."""
+    return db.execute(
+        conn,
+        "list_run_events",
+        {"workflow_run_id": workflow_run_id, "tenant_id": tenant_id, "task_id": task_id},
+        queue=queue_name,
+    )

@@ -13,9 +13,14 @@ from collections.abc import Callable
 from hwe import config, errors
 from hwe import logging as hwe_logging
 from hwe.cli import (
+    cancel_command,
+    emit_command,
     keys_command,
     list_command,
     migrate_command,
+    monitor_command,
+    replay_command,
+    retry_command,
     status_command,
     submit_command,
     tenants_command,
@@ -29,6 +34,11 @@ _CLIENT_COMMANDS = {
     "list": list_command,
     "tenants": tenants_command,
     "keys": keys_command,
+    "cancel": cancel_command,
+    "retry": retry_command,
+    "emit": emit_command,
+    "replay": replay_command,
+    "monitor": monitor_command,
 }
 
 

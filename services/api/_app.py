@@ -18,6 +18,7 @@ from hwe import config, db, errors, secrets, tools
 from services.api import (
     _admin,
     _artifacts,
+    _definitions,
     _guard,
     _listing,
     _meta,
@@ -25,6 +26,7 @@ from services.api import (
     _openapi,
     _ratelimit,
     _run_actions,
+    _run_views,
     _state,
     _workflows,
 )
@@ -42,6 +44,7 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.RunNotFound: (404, "not_found"),
     errors.ApiKeyNotFound: (404, "not_found"),
     errors.ArtifactNotFound: (404, "not_found"),
+    errors.DefinitionNotFound: (404, "not_found"),
     errors.IdempotencyConflict: (409, "idempotency_conflict"),
     errors.TenantConflict: (409, "tenant_conflict"),
     errors.PayloadTooLarge: (413, "body_too_large"),
@@ -58,8 +61,11 @@ def routes() -> list[BaseRoute]:
         *_meta.routes,
         *_openapi.routes,
         *_listing.routes,
+        # Before the run routes: /api/v1/workflows/{workflow_run_id} would match /definitions.
+        *_definitions.routes,
         *_workflows.routes,
         *_run_actions.routes,
+        *_run_views.routes,
         *_artifacts.routes,
         *_admin.routes,
     ]

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import errors, runs
+from hwe import definitions, errors, runs
 from services.api import _state
 
 MAX_BODY_BYTES = 1_048_576
@@ -22,8 +22,12 @@ async def submit_workflow(request: Request) -> Response:
     """POST /api/v1/workflows: `{"workflow_definition": {...}, "inputs": {...}}` → 201 with the run id."""
     principal = await _state.authenticate(request)
     body = await read_json_object(request)
-    if "workflow_definition" not in body:
+    if "definition_name" in body:
+        body_definition = await _stored_definition(request, principal, body)
+    elif "workflow_definition" not in body:
         raise errors.InvalidRequest("missing_field", "the body needs a 'workflow_definition' object")
+    else:
+        body_definition = body["workflow_definition"]
     key = request.headers.get("x-idempotency-key")
     if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_CHARS:
         raise errors.InvalidRequest(
@@ -34,13 +38,26 @@ async def submit_workflow(request: Request) -> Response:
     submission = await state.call(
         _submit,
         principal,
-        body["workflow_definition"],
+        body_definition,
         body.get("inputs", {}),
         key,
         request_hash,
         state.settings.root_task_max_attempts,
     )
     return _state.success({"workflow_run_id": str(submission.workflow_run_id)}, status=201)
+
+
+async def _stored_definition(request: Request, principal: Any, body: dict[str, Any]) -> Any:
+    """The stored definition a body names (`definition_name`, `definition_version` or the latest)."""
+    name, version = body["definition_name"], body.get("definition_version")
+    if "workflow_definition" in body:
+        raise errors.InvalidRequest("conflicting_fields", "send 'workflow_definition' or 'definition_name', not both")
+    if not isinstance(name, str) or not name:
+        raise errors.InvalidRequest("invalid_field", "'definition_name' must be a non-empty string")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+        raise errors.InvalidRequest("invalid_field", "'definition_version' must be an integer from 1 (or absent)")
+    stored = await _state.get(request).call(definitions.get_definition_version, principal.tenant_id, name, version)
+    return stored.definition
 
 
 def _submit(
