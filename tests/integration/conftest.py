@@ -224,9 +224,13 @@ def kill_hard(service: Service) -> None:
     service.process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def timeout_service(service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """The timeout service of this xdist worker: expires lapsed leases of every queue within 0.2 s."""
+    """A timeout service for this test: expires lapsed leases of every queue within 0.2 s.
+
+    Per test, not per session: a test that counts what its own timeout service did must not share
+    the database (one per xdist worker) with another one.
+    """
     directory = tmp_path_factory.mktemp("timeout")
     health = directory / "timeout.health"
     env = {**service_env, "HWE_TIMEOUT_SCAN_SECONDS": "0.2", "HWE_TIMEOUT_HEALTH_FILE": str(health)}

@@ -21,7 +21,8 @@ def _lines(path: Path) -> int:
 
 def _kill_worker_once(directory: Path) -> str:
     marker = directory / "killed"
-    return f"if [ ! -e {marker} ]; then touch {marker}; kill -9 $PPID; sleep 5; fi"
+    # exit at once: the orphaned shell must not go on to write the step's side effect later.
+    return f"if [ ! -e {marker} ]; then touch {marker}; kill -9 $PPID; exit 0; fi"
 
 
 @pytest.mark.usefixtures("timeout_service")
