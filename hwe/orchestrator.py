@@ -91,7 +91,8 @@ async def _run(database: db.Database, claim: queue.ClaimedTask, lease_seconds: f
 
 
 def _load(conn: db.Connection, claim: queue.ClaimedTask) -> tuple[runs.RunToExecute, list[queue.Checkpoint]]:
-    return runs.load_run_to_execute(conn, claim.workflow_run_id), queue.load_checkpoints(conn, claim)
+    with conn.transaction():  # one snapshot, one commit
+        return runs.load_run_to_execute(conn, claim.workflow_run_id), queue.load_checkpoints(conn, claim)
 
 
 async def _keep_lease(
@@ -122,7 +123,7 @@ def _succeed(conn: db.Connection, claim: queue.ClaimedTask, result: dict[str, An
         queue.complete_run(conn, claim, result)
         runs.finish_run(conn, claim.workflow_run_id, "completed", result=result)
         runs.append_event(conn, claim.workflow_run_id, "completed", claim.run_id, {"attempt": claim.attempt})
-    logger.info("run %s completed", claim.run_id)
+    logger.debug("run %s completed", claim.run_id)
 
 
 def _suspend(

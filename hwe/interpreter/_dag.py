@@ -80,6 +80,18 @@ class _Graph:
         self.termination: Termination | None = None
         self.errors: dict[str, str] = {}
         self.output: Any = None
+        # Who must be decided again when a task finishes: the tasks whose dependencies, gates or
+        # join_tasks name it. Deciding only those keeps a long chain linear instead of quadratic.
+        self.watchers: dict[str, list[str]] = {}
+        for task_id, step in steps.items():
+            sources = {*step.dependencies, *(gate.source for gate in step.gates)}
+            if step.operator_type == "join":
+                sources.update(step.operator.join_tasks)
+            for source in sources:
+                self.watchers.setdefault(source, []).append(task_id)
+        self.undecided: dict[str, None] = dict.fromkeys(steps)  # insertion-ordered set: definition order first
+        # A join may watch tasks of another graph (a loop body), so every finish re-decides the joins.
+        self.joins = [task_id for task_id, step in steps.items() if step.operator_type == "join"]
 
     async def drive(
         self,
@@ -110,24 +122,28 @@ class _Graph:
         return GraphResult(failures, self.output, self.termination)
 
     def _launch(self, nursery: trio.Nursery, send: trio.MemorySendChannel[tuple[str, Outcome]]) -> int:
-        # Repeated to a fixed point: a skip decided in this round can decide other tasks.
+        # Decides the tasks queued for a decision; a skip queues its own watchers, so skips propagate.
         launched = 0
-        changed = True
-        while changed:
-            changed = False
-            for task_id, step in self.steps.items():
-                if self.states[task_id] != "pending":
-                    continue
-                decision = self._decide(step)
-                if decision == "skip":
-                    self.states[task_id] = "skipped"
-                    logger.debug("task %s skipped", task_id)
-                    changed = True
-                elif decision == "run":
-                    self.states[task_id] = "running"
-                    nursery.start_soon(_run_one, self.frame, step, send)
-                    launched += 1
+        while self.undecided:
+            task_id = next(iter(self.undecided))
+            del self.undecided[task_id]
+            if self.states[task_id] != "pending":
+                continue
+            step = self.steps[task_id]
+            decision = self._decide(step)
+            if decision == "skip":
+                self.states[task_id] = "skipped"
+                logger.debug("task %s skipped", task_id)
+                self._requeue_watchers(task_id)
+            elif decision == "run":
+                self.states[task_id] = "running"
+                nursery.start_soon(_run_one, self.frame, step, send)
+                launched += 1
         return launched
+
+    def _requeue_watchers(self, task_id: str) -> None:
+        for watcher in (*self.watchers.get(task_id, ()), *self.joins):
+            self.undecided[watcher] = None
 
     def _finish(self, task_id: str, outcome: Outcome) -> None:
         if outcome.suspend is not None:
@@ -136,6 +152,7 @@ class _Graph:
             return
         self.states[task_id] = outcome.state
         self.chosen[task_id] = outcome.chosen
+        self._requeue_watchers(task_id)
         if outcome.state == "success":
             self.output = outcome.value
         elif outcome.state == "failed":

@@ -8,6 +8,7 @@ A tool error becomes a `failed` Outcome; Suspend and engine faults propagate to 
 
 from __future__ import annotations
 
+import types
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,7 +80,7 @@ async def _run_task(frame: Frame, step: Step) -> Any:
         workflow_run_id=run_id,
         idempotency_key=f"{run_id}:{name}",
         environment={"HIGHWAY_WORKFLOW_RUN_ID": run_id, "HIGHWAY_IDEMPOTENCY_KEY": f"{run_id}:{name}"},
-        variables={key: value for key, value in frame.scope.items() if key != "inputs"},
+        variables=types.MappingProxyType(frame.scope),  # read-only, and no copy per step
         context=ctx,
         step_prefix=f"{name}/",
     )

@@ -10,7 +10,7 @@ applied from its checkpointed result, so replay restores them.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ class ToolCall:
     workflow_run_id: str
     idempotency_key: str
     environment: dict[str, str] = field(default_factory=dict)
-    variables: dict[str, Any] = field(default_factory=dict)
+    variables: Mapping[str, Any] = field(default_factory=dict)
     context: durable.DurableContext | None = None
     step_prefix: str = ""
 

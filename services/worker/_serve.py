@@ -66,6 +66,10 @@ async def _claim_loop(
     runs_nursery: trio.Nursery,
 ) -> None:
     in_flight = 0
+    # True when the last claim filled every free slot: more runs are probably waiting, so a finished
+    # run should claim again at once. Otherwise a finished run waits for a NOTIFY or the poll, which
+    # spares the database a claim that would come back empty.
+    backlog = False
 
     async def run_one(claim: queue.ClaimedTask) -> None:
         nonlocal in_flight
@@ -73,7 +77,8 @@ async def _claim_loop(
             await orchestrator.execute_claimed(database, claim, settings.worker_lease_seconds)
         finally:
             in_flight -= 1
-            wakeup.set()
+            if backlog:
+                wakeup.set()
 
     while not stop.is_set():
         _touch(settings.worker_health_file)
@@ -81,13 +86,14 @@ async def _claim_loop(
         claims: list[queue.ClaimedTask] = []
         if free > 0:
             claims = await database.run(_claim, settings, worker_id, free)
+            backlog = len(claims) == free
             metrics.WAKEUPS.labels("claimed" if claims else "empty").inc()
             metrics.RUNS_CLAIMED.inc(len(claims))
             for claim in claims:
                 in_flight += 1
                 runs_nursery.start_soon(run_one, claim)
             if claims:
-                logger.info("claimed %s runs", len(claims))
+                logger.debug("claimed %s runs", len(claims))
         if not claims or len(claims) < free:
             await _wait_for_work(wakeup, stop, settings.worker_poll_seconds)
 
