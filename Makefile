@@ -23,6 +23,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The core against DBOS Transact on one embedded PostgreSQL (docs/benchmarks.md); BENCH_ARGS passes options,
+# e.g. make bench BENCH_ARGS='--workflows 1000 --json'. Without DBOS it still runs Highway and says so.
+BENCH_STAMP := $(VENV)/.bench-installed
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]' && touch $(BENCH_STAMP) \
+		|| echo "bench: could not install the DBOS baseline; Highway runs alone"
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.core $(BENCH_ARGS)
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

@@ -1,0 +1,196 @@
+"""Runs one bench shape on Highway: real worker processes, runs submitted through `hwe.runs.submit_run`.
+
+Each shape gets fresh workers (`python -m services.worker`); they are stopped with SIGTERM once every run has
+finished, so their backends exit and report their last commits before the counter is read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from highway_dsl import WorkflowBuilder
+
+from bench import _measure
+from hwe import db, runs, tenants
+
+TOOL = "tools.simple_counter.increment_counter"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+POLL_SECONDS = 0.05
+MAX_ATTEMPTS = 10  # the engine's default root_task_max_attempts
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Where Highway runs in this bench, and how its workers are configured."""
+
+    admin_url: str
+    url: str
+    database: str
+    tenant_id: str
+    queue: str
+    workers: int
+    concurrency: int
+    pool_size: int
+    log_level: str
+    log_dir: Path
+    timeout_seconds: float
+
+
+def definition(name: str, steps: int) -> dict[str, Any]:
+    """A chain of `steps` task operators calling the in-process counter tool (no I/O: the cheapest step)."""
+    builder = WorkflowBuilder(name, version="1.0.0")
+    for index in range(steps):
+        builder.task(f"step_{index}", TOOL)
+    wire: dict[str, Any] = json.loads(builder.build().to_json())
+    return wire
+
+
+def run_shape(setup: Setup, shape: str, workflows: int, steps: int, submitters: int) -> _measure.ShapeResult:
+    """Runs `workflows` runs of `steps` steps each to completion and measures them.
+
+    The runs are submitted with `hwe.runs.submit_run` from `submitters` threads of this process, each with
+    a connection of its own; every run is submitted in a transaction of its own.
+    """
+    result = _measure.ShapeResult("highway", shape, workflows, steps)
+    wire = definition(f"bench_{shape}", steps)
+    principal = tenants.Principal(tenant_id=setup.tenant_id, role="admin", queue_name=setup.queue)
+    request_hash = hashlib.sha256(json.dumps(wire, sort_keys=True).encode()).hexdigest()
+    probe = _measure.Probe(setup.admin_url, setup.database)
+    workers = _start_workers(setup, shape)
+    # The submitting connections stay open until the backends' CPU time has been read.
+    connections = [db.connect(setup.url) for _ in range(submitters)]
+    try:
+        _wait_workers_ready(setup, probe, workers)
+        _measure.wait_stats_reported_before()
+        counters_before = probe.counters()
+        probe.start_backend_cpu()
+        cpu_before = {w.pid: _measure.process_cpu_seconds(w.pid) for w in workers}
+        own_cpu_before = time.process_time()
+        polls = 0
+        started = time.time()
+        run_ids, result.submit_cpu_seconds = _measure.submit_in_threads(
+            lambda thread, n: _submit(connections[thread], principal, wire, request_hash, n),
+            workflows,
+            submitters,
+            setup.timeout_seconds,
+        )
+        result.submit_seconds = time.time() - started
+        result.submitters = submitters
+        with db.connect(setup.url) as conn:
+            deadline = started + setup.timeout_seconds
+            while True:
+                polls += 1
+                if not _measure.fetch(conn, "count_unfinished_highway_runs", {"run_ids": run_ids})[0]["unfinished"]:
+                    break
+                if time.time() > deadline:
+                    result.error = f"timed out after {setup.timeout_seconds:.0f}s"
+                    break
+                time.sleep(POLL_SECONDS)
+        result.python_cpu_seconds = sum(_measure.process_cpu_seconds(w.pid) - cpu_before[w.pid] for w in workers)
+        result.python_cpu_seconds += time.process_time() - own_cpu_before
+        result.postgres_cpu_seconds = probe.backend_cpu_since_start()
+        result.submit_postgres_cpu_seconds = probe.backend_cpu_since_start({c.info.backend_pid for c in connections})
+    finally:
+        _stop_workers(workers)
+        for conn in connections:
+            conn.close()
+    _measure.wait_stats_reported_after()
+    # The bench's completion polls ran in Highway's database: they are the bench's commits, not the engine's.
+    probe.store_deltas(result, counters_before, own_commits=polls)
+    probe.close()
+    _read_runs(setup, result, run_ids, started)
+    result.notes.append(
+        f"{setup.workers} worker process(es), concurrency {setup.concurrency}, pool {setup.pool_size}, "
+        f"log level {setup.log_level}; submitted with hwe.runs.submit_run from {submitters} thread(s) of the bench"
+    )
+    return result
+
+
+def _submit(
+    conn: db.Connection, principal: tenants.Principal, wire: dict[str, Any], request_hash: str, count: int
+) -> list[Any]:
+    return [
+        runs.submit_run(
+            conn,
+            principal,
+            definition=wire,
+            inputs={},
+            idempotency_key=None,
+            request_hash=request_hash,
+            max_attempts=MAX_ATTEMPTS,
+        ).workflow_run_id
+        for _ in range(count)
+    ]
+
+
+def _read_runs(setup: Setup, result: _measure.ShapeResult, run_ids: list[Any], started: float) -> None:
+    with db.connect(setup.url) as conn:
+        rows = _measure.fetch(
+            conn, "read_highway_runs", {"run_ids": run_ids}, checkpoints=f"hwe.c_{db.validate_queue_name(setup.queue)}"
+        )
+    done = [row for row in rows if row["state"] == "completed"]
+    result.completed = len(done)
+    if len(done) < len(rows) and result.error is None:
+        states = sorted({row["state"] for row in rows if row["state"] != "completed"})
+        result.error = f"{len(rows) - len(done)} run(s) did not complete ({', '.join(states)})"
+    if done:
+        result.elapsed_seconds = max(row["finished"] for row in done) - started
+    if result.workflows > 1:
+        result.latency_ms = _measure.percentiles_ms(
+            [row["first_step"] - row["created"] for row in done if row["first_step"] is not None]
+        )
+
+
+def _start_workers(setup: Setup, shape: str) -> list[subprocess.Popen[bytes]]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HWE_")}
+    env.update(
+        {
+            "HWE_DATABASE_URL": setup.url,
+            "HWE_WORKER_QUEUE": setup.queue,
+            "HWE_WORKER_CONCURRENCY": str(setup.concurrency),
+            "HWE_POOL_SIZE": str(setup.pool_size),
+            "HWE_LOG_LEVEL": setup.log_level,
+            "HWE_WORKER_DRAIN_SECONDS": "10",
+        }
+    )
+    workers = []
+    for index in range(setup.workers):
+        log = (setup.log_dir / f"highway-{shape}-worker-{index}.log").open("wb")
+        workers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "services.worker"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        )
+        log.close()
+    return workers
+
+
+def _wait_workers_ready(setup: Setup, probe: _measure.Probe, workers: list[subprocess.Popen[bytes]]) -> None:
+    # A worker opens its LISTEN session just before its claim loop starts: one listening backend per worker.
+    deadline = time.time() + 60
+    while sum(row["listening"] for row in probe.backends()) < len(workers):
+        exited = [w for w in workers if w.poll() is not None]
+        if exited or time.time() > deadline:
+            raise RuntimeError(f"Highway workers did not start; see the logs in {setup.log_dir}")
+        time.sleep(0.1)
+
+
+def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()

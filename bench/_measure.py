@@ -1,0 +1,212 @@
+"""What both engines' runs are measured with: commits, CPU time, latency percentiles, one shape's result.
+
+Used by the Highway runner in the bench process and by the DBOS runner in its own process. The SQL the bench
+runs lives in `bench/sql/<name>.sql`, as the engine's does in `hwe/sql/queries/`.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+SQL_DIR = Path(__file__).parent / "sql"
+# A backend reports its counts (commits, WAL, I/O) when it exits, at most once a second while it works, and
+# only after 10 seconds once it has gone idle (PostgreSQL's PGSTAT_IDLE_INTERVAL). So the window opens 11 s
+# after the engine started (its start-up commits are all counted by then, outside the window), and closes once
+# the engine's processes have exited and a moment has passed.
+STATS_BEFORE_SECONDS = 11.0
+STATS_AFTER_SECONDS = 1.5
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+T = TypeVar("T")
+
+
+@dataclass
+class ShapeResult:
+    """One engine's run of one shape, as both runners report it (JSON-friendly)."""
+
+    engine: str
+    shape: str
+    workflows: int
+    steps_per_workflow: int
+    repetition: int = 1
+    completed: int = 0
+    elapsed_seconds: float = 0.0
+    submit_seconds: float = 0.0
+    submitters: int = 1
+    submit_cpu_seconds: float = 0.0
+    submit_postgres_cpu_seconds: float | None = None
+    commits: int = 0
+    wal_bytes: int | None = None
+    wal_fsyncs: int | None = None
+    python_cpu_seconds: float = 0.0
+    postgres_cpu_seconds: float = 0.0
+    latency_ms: dict[str, float] | None = None
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def steps(self) -> int:
+        return self.workflows * self.steps_per_workflow
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+
+    @property
+    def commits_per_step(self) -> float:
+        return self.commits / self.steps if self.steps else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            steps=self.steps,
+            steps_per_second=round(self.steps_per_second, 1),
+            commits_per_step=round(self.commits_per_step, 3),
+            wal_bytes_per_step=round(self.wal_bytes / self.steps)
+            if self.steps and self.wal_bytes is not None
+            else None,
+            wal_fsyncs_per_step=(
+                round(self.wal_fsyncs / self.steps, 3) if self.steps and self.wal_fsyncs is not None else None
+            ),
+            python_cpu_ms_per_step=round(1000 * self.python_cpu_seconds / self.steps, 3) if self.steps else None,
+            postgres_cpu_ms_per_step=round(1000 * self.postgres_cpu_seconds / self.steps, 3) if self.steps else None,
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ShapeResult:
+        names = {f for f in cls.__dataclass_fields__}
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+
+def query(name: str, **identifiers: str) -> sql.Composable:
+    """Loads `bench/sql/<name>.sql`, with `{placeholders}` bound to quoted identifiers (dotted: schema.table)."""
+    text = (SQL_DIR / f"{name}.sql").read_text()
+    if not identifiers:
+        return sql.SQL(text)
+    bound = {key: sql.Identifier(*value.split(".")) for key, value in identifiers.items()}
+    return sql.SQL(text).format(**bound)
+
+
+def fetch(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None, **identifiers: str) -> Any:
+    """Runs one bench statement and returns its rows as dicts."""
+    with conn.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(query(name, **identifiers), params)
+        return cursor.fetchall() if cursor.description is not None else []
+
+
+class Probe:
+    """Reads one database's commit counter and its backends' CPU time from the server's `postgres` database.
+
+    The probe's own connection is to another database, so its reads do not count in the figures.
+    """
+
+    def __init__(self, admin_url: str, database: str) -> None:
+        self.database = database
+        self._conn = psycopg.connect(admin_url, autocommit=True)
+        self._backend_cpu: dict[int, float] = {}
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def commits(self) -> int:
+        rows = fetch(self._conn, "read_database_commits", {"database": self.database})
+        return int(rows[0]["xact_commit"]) if rows else 0
+
+    def counters(self) -> dict[str, int | None]:
+        """The database's commits and the server's WAL bytes and WAL fsyncs so far."""
+        wal = fetch(self._conn, "read_wal_totals")[0]
+        return {"commits": self.commits(), "wal_bytes": wal["wal_bytes"], "wal_fsyncs": wal["wal_fsyncs"]}
+
+    def store_deltas(self, result: ShapeResult, before: dict[str, int | None], own_commits: int = 0) -> None:
+        """Sets the result's commits and WAL figures from counters read `before` and now."""
+        after = self.counters()
+        result.commits = int(after["commits"] or 0) - int(before["commits"] or 0) - own_commits
+        for key in ("wal_bytes", "wal_fsyncs"):
+            start, end = before[key], after[key]
+            setattr(result, key, None if start is None or end is None else end - start)
+
+    def backends(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = fetch(self._conn, "list_database_backends", {"database": self.database})
+        return rows
+
+    def start_backend_cpu(self) -> None:
+        """Remembers the CPU time the database's backends have used so far."""
+        self._backend_cpu = {row["pid"]: process_cpu_seconds(row["pid"]) for row in self.backends()}
+
+    def backend_cpu_since_start(self, pids: set[int] | None = None) -> float:
+        """CPU seconds the database's backends (or those of `pids`) used since `start_backend_cpu`.
+
+        Backends that exited in between are not counted.
+        """
+        total = 0.0
+        for row in self.backends():
+            if pids is None or row["pid"] in pids:
+                total += process_cpu_seconds(row["pid"]) - self._backend_cpu.get(row["pid"], 0.0)
+        return total
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads) so far; 0 when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = text[text.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def submit_in_threads(
+    submit: Callable[[int, int], list[T]], count: int, threads: int, timeout: float
+) -> tuple[list[T], float]:
+    """Calls `submit(thread, n)` in `threads` threads, the n adding up to `count`; returns the results and CPU seconds.
+
+    Raises:
+        TimeoutError: the submissions took longer than `timeout` seconds.
+    """
+
+    def measured(thread: int, n: int) -> tuple[list[T], float]:
+        cpu_before = time.thread_time()
+        items = submit(thread, n)
+        return items, time.thread_time() - cpu_before
+
+    shares = [count // threads + (1 if index < count % threads else 0) for index in range(threads)]
+    # House rule: no `with` around the executor, and as_completed with a timeout.
+    executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bench-submit")
+    try:
+        futures = [executor.submit(measured, thread, share) for thread, share in enumerate(shares) if share]
+        results: list[T] = []
+        cpu = 0.0
+        for future in as_completed(futures, timeout=timeout):
+            items, seconds = future.result()
+            results.extend(items)
+            cpu += seconds
+        return results, cpu
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def percentiles_ms(samples_seconds: list[float]) -> dict[str, float] | None:
+    """p50, p95 and p99 of latencies given in seconds, in milliseconds; None with fewer than two samples."""
+    if len(samples_seconds) < 2:
+        return None
+    cuts = statistics.quantiles([1000 * s for s in samples_seconds], n=100, method="inclusive")
+    return {"p50": round(cuts[49], 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1)}
+
+
+def wait_stats_reported_before() -> None:
+    time.sleep(STATS_BEFORE_SECONDS)
+
+
+def wait_stats_reported_after() -> None:
+    time.sleep(STATS_AFTER_SECONDS)
