@@ -60,6 +60,15 @@ class Service:
                 self.process.wait()
 
 
+def start_ready_service(module: str, env: dict[str, str], directory: Path, name: str, health_variable: str) -> Service:
+    """Starts a trio service and waits until it touches its health file (its loop runs)."""
+    health = directory / f"{name}.health"
+    service = start_service(module, {**env, health_variable: str(health)}, directory / f"{name}.log")
+    wait_until(lambda: health.exists() or service.process.poll() is not None, STARTUP_TIMEOUT, f"{name} to be ready")
+    assert service.process.poll() is None, service.log()
+    return service
+
+
 def start_service(module: str, env: dict[str, str], log_path: Path) -> Service:
     with log_path.open("wb") as log_file:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen([sys.executable, "-m", module], env=env, stdout=log_file, stderr=subprocess.STDOUT)
@@ -182,20 +191,10 @@ class WorkerPool:
     started: list[Service] = field(default_factory=list)
 
     def start(self, queue: str, lease_seconds: float = 30.0, **settings: str) -> Service:
-        health = self.directory / f"worker-{len(self.started)}.health"
-        env = {
-            **self.env,
-            "HWE_WORKER_QUEUE": queue,
-            "HWE_WORKER_LEASE_SECONDS": str(lease_seconds),
-            "HWE_WORKER_HEALTH_FILE": str(health),
-            **settings,
-        }
-        service = start_service("services.worker", env, self.directory / f"worker-{len(self.started)}.log")
+        env = {**self.env, "HWE_WORKER_QUEUE": queue, "HWE_WORKER_LEASE_SECONDS": str(lease_seconds), **settings}
+        name = f"worker-{len(self.started)}"
+        service = start_ready_service("services.worker", env, self.directory, name, "HWE_WORKER_HEALTH_FILE")
         self.started.append(service)
-        wait_until(
-            lambda: health.exists() or service.process.poll() is not None, STARTUP_TIMEOUT, "the worker to be ready"
-        )
-        assert service.process.poll() is None, service.log()
         return service
 
     def stop_all(self) -> None:
@@ -231,11 +230,8 @@ def timeout_service(service_env: dict[str, str], tmp_path_factory: pytest.TempPa
     Per test, not per session: a test that counts what its own timeout service did must not share
     the database (one per xdist worker) with another one.
     """
+    env = {**service_env, "HWE_TIMEOUT_SCAN_SECONDS": "0.2"}
     directory = tmp_path_factory.mktemp("timeout")
-    health = directory / "timeout.health"
-    env = {**service_env, "HWE_TIMEOUT_SCAN_SECONDS": "0.2", "HWE_TIMEOUT_HEALTH_FILE": str(health)}
-    service = start_service("services.timeout", env, directory / "timeout.log")
-    wait_until(lambda: health.exists() or service.process.poll() is not None, STARTUP_TIMEOUT, "the timeout service")
-    assert service.process.poll() is None, service.log()
+    service = start_ready_service("services.timeout", env, directory, "timeout", "HWE_TIMEOUT_HEALTH_FILE")
     yield service
     service.stop()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hwe import db, tools
-from tests.integration.conftest import STARTUP_TIMEOUT, Service, start_service, wait_until
+from tests.integration.conftest import Service, start_ready_service
 
 # Fast ticks keep the tests short; replicas then race for every due schedule.
 TEST_TICK_SECONDS = "0.1"
@@ -33,20 +33,10 @@ class SchedulerPool:
     started: list[Service] = field(default_factory=list)
 
     def start(self, **settings: str) -> Service:
-        number = len(self.started)
-        health = self.directory / f"scheduler-{number}.health"
-        env = {
-            **self.env,
-            "HWE_SCHEDULER_TICK_SECONDS": TEST_TICK_SECONDS,
-            "HWE_SCHEDULER_HEALTH_FILE": str(health),
-            **settings,
-        }
-        service = start_service("services.scheduler", env, self.directory / f"scheduler-{number}.log")
+        env = {**self.env, "HWE_SCHEDULER_TICK_SECONDS": TEST_TICK_SECONDS, **settings}
+        name = f"scheduler-{len(self.started)}"
+        service = start_ready_service("services.scheduler", env, self.directory, name, "HWE_SCHEDULER_HEALTH_FILE")
         self.started.append(service)
-        wait_until(
-            lambda: health.exists() or service.process.poll() is not None, STARTUP_TIMEOUT, "the scheduler to be ready"
-        )
-        assert service.process.poll() is None, service.log()
         return service
 
     def stop_all(self) -> None:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from hwe import db, errors, queue, tenants, timeouts
-from tests.integration.conftest import Service, Tenant, WorkerPool, free_port, kill_hard, start_service, wait_until
+from tests.integration.conftest import Tenant, WorkerPool, free_port, kill_hard, start_ready_service, wait_until
 from tests.workflow_examples import load
 
 
@@ -210,14 +210,8 @@ def test_timeout_service_exports_what_it_expired(
     tenant: Tenant, workers: WorkerPool, service_env: dict[str, str], tmp_path: Path
 ) -> None:
     port = free_port()
-    health = tmp_path / "timeout.health"
-    env = {
-        **service_env,
-        "HWE_TIMEOUT_SCAN_SECONDS": "0.2",
-        "HWE_TIMEOUT_METRICS_PORT": str(port),
-        "HWE_TIMEOUT_HEALTH_FILE": str(health),
-    }
-    service: Service = start_service("services.timeout", env, tmp_path / "timeout.log")
+    env = {**service_env, "HWE_TIMEOUT_SCAN_SECONDS": "0.2", "HWE_TIMEOUT_METRICS_PORT": str(port)}
+    service = start_ready_service("services.timeout", env, tmp_path, "timeout", "HWE_TIMEOUT_HEALTH_FILE")
     try:
         workers.start(tenant.queue, lease_seconds=1)
         workers.start(tenant.queue, lease_seconds=1)
