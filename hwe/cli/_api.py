@@ -64,7 +64,7 @@ def open_api(settings: config.Settings, command: str) -> Iterator[Api]:
 
 def fail(command: str, message: str, status: int = 1) -> Any:
     """Prints `hwe <command>: <message>` to stderr and exits with `status`."""
-    print(f"hwe {command}: {message}", file=sys.stderr)
+    note(f"hwe {command}: {message}")
     raise SystemExit(status)
 
 
@@ -82,3 +82,13 @@ def _describe_error(status: int, body: Any) -> str:
         text = f"{body.get('code')}: {body.get('message')} (HTTP {status}"
         return text + (f", request id {body['request_id']})" if body.get("request_id") else ")")
     return f"the API answered HTTP {status}"
+
+
+def result(text: str) -> None:
+    """Writes a command's result (an id, a key, JSON) to stdout, where scripts read it."""
+    sys.stdout.write(text + "\n")
+
+
+def note(text: str) -> None:
+    """Writes a message for the person at the terminal to stderr, out of the result's way."""
+    sys.stderr.write(text + "\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 from urllib import parse
 
@@ -33,13 +32,13 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
     with _api.open_api(settings, f"keys {args.action}") as api:
         if args.action == "create":
             created = api.call("POST", "/api/v1/keys", json={"role": args.role}, idempotency_key=args.idempotency_key)
-            print(f"created a {created['role']} key; it is shown only this once", file=sys.stderr)
-            print(created["key"])
+            _api.note(f"created a {created['role']} key; it is shown only this once")
+            _api.result(created["key"])
         elif args.action == "list":
             Console().print(_table(api.call("GET", "/api/v1/keys")["items"]))
         else:
             revoked = api.call("DELETE", f"/api/v1/keys/{parse.quote(args.prefix, safe='')}")
-            print(f"revoked key {revoked['prefix']} at {revoked['revoked_at']}")
+            _api.result(f"revoked key {revoked['prefix']} at {revoked['revoked_at']}")
     return 0
 
 

@@ -41,7 +41,7 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
             if cursor is None:
                 break
     if args.json:
-        print(json.dumps(items, indent=2))
+        _api.result(json.dumps(items, indent=2))
         return 0
     Console().print(_table(items))
     return 0

@@ -7,12 +7,12 @@ the REST API and never touches the database.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 
 from hwe import config, errors
 from hwe import logging as hwe_logging
 from hwe.cli import (
+    _api,
     cancel_command,
     emit_command,
     keys_command,
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
         }
         server_commands[args.command](settings)
     except errors.ConfigError as err:
-        print(f"hwe {args.command}: {err}", file=sys.stderr)
+        _api.note(f"hwe {args.command}: {err}")
         raise SystemExit(2) from err
 
 

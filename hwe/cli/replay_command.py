@@ -43,7 +43,7 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
     with _api.open_api(settings, "replay") as api:
         replay = api.call("GET", f"/api/v1/workflows/{parse.quote(args.run_id, safe='')}/replay")
     if args.json:
-        print(json.dumps(replay, indent=2))
+        _api.result(json.dumps(replay, indent=2))
         return 0
     Console().print(render_replay(replay))
     return 0

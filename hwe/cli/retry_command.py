@@ -4,7 +4,6 @@ and prints the new run's id (needs an operator key)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 from urllib import parse
 
@@ -27,6 +26,6 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
             f"/api/v1/workflows/{parse.quote(args.run_id, safe='')}/retry",
             idempotency_key=args.idempotency_key,
         )
-    print(f"retrying run {retried['retry_of']} as a new run", file=sys.stderr)
-    print(retried["new_workflow_run_id"])
+    _api.note(f"retrying run {retried['retry_of']} as a new run")
+    _api.result(retried["new_workflow_run_id"])
     return 0

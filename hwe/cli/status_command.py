@@ -40,7 +40,7 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
     with _api.open_api(settings, "status") as api:
         found = api.call("GET", f"/api/v1/workflows/{parse.quote(args.run_id, safe='')}")
     if args.json:
-        print(json.dumps(found, indent=2))
+        _api.result(json.dumps(found, indent=2))
     else:
         Console().print(render_run(found))
     return 0

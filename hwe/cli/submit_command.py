@@ -44,7 +44,7 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
         body = {"workflow_definition": definition, "inputs": inputs}
         submitted = api.call("POST", "/api/v1/workflows", json=body, idempotency_key=args.idempotency_key)
         run_id = submitted["workflow_run_id"]
-        print(run_id)
+        _api.result(run_id)
         if not args.wait:
             return 0
         final = _follow(api, run_id)

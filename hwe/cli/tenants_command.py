@@ -4,7 +4,6 @@ first admin key. Needs an admin key of the bootstrap tenant `default`."""
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from hwe import config
@@ -26,10 +25,9 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
         created = api.call(
             "POST", "/api/v1/tenants", json={"tenant_id": args.name}, idempotency_key=args.idempotency_key
         )
-    print(
+    _api.note(
         f"created tenant {created['tenant_id']} (queue {created['queue_name']}); "
-        "its admin key follows, shown only this once",
-        file=sys.stderr,
+        "its admin key follows, shown only this once"
     )
-    print(created["admin_key"]["key"])
+    _api.result(created["admin_key"]["key"])
     return 0
