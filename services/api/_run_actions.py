@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import errors, runs
-from services.api import _state, _workflows
+from services.api import _state
 
 
 async def cancel_workflow(request: Request) -> Response:
@@ -36,7 +36,7 @@ async def post_event(request: Request) -> Response:
     """POST /api/v1/workflows/{id}/events: `{"event_name": ..., "payload": {...}}`, owned by that run."""
     principal = await _state.authenticate(request)
     run_id = _run_id(request)
-    body = await _workflows.read_json_object(request)
+    body = await _state.read_json_object(request)
     event_name, payload = body.get("event_name"), body.get("payload", {})
     woken = await _state.get(request).call(runs.post_event, principal.tenant_id, run_id, event_name, payload)
     return _state.success({"workflow_run_id": str(run_id), "event_name": event_name, "woken": woken}, status=201)

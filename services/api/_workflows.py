@@ -14,14 +14,13 @@ from starlette.routing import Route
 from hwe import definitions, errors, runs
 from services.api import _state
 
-MAX_BODY_BYTES = 1_048_576
 MAX_IDEMPOTENCY_KEY_CHARS = 255
 
 
 async def submit_workflow(request: Request) -> Response:
     """POST /api/v1/workflows: `{"workflow_definition": {...}, "inputs": {...}}` → 201 with the run id."""
     principal = await _state.authenticate(request)
-    body = await read_json_object(request)
+    body = await _state.read_json_object(request)
     if "definition_name" in body:
         body_definition = await _stored_definition(request, principal, body)
     elif "workflow_definition" not in body:
@@ -97,34 +96,6 @@ async def get_workflow(request: Request) -> Response:
             **{name: _timestamp(row[name]) for name in ("created_at", "started_at", "finished_at", "updated_at")},
         }
     )
-
-
-async def read_json_object(request: Request) -> dict[str, Any]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise errors.InvalidRequest("unsupported_media_type", "send the body as application/json")
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise errors.InvalidRequest("body_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError) as err:
-        raise errors.InvalidRequest("invalid_json", "the body is not valid JSON") from err
-    if not isinstance(body, dict):
-        raise errors.InvalidRequest("invalid_json", "the body must be a JSON object")
-    if _contains_nul(body):
-        raise errors.InvalidRequest("invalid_json", "the body must not contain NUL characters")
-    return body
-
-
-def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
-    if isinstance(value, dict):
-        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
-    return False
 
 
 def _timestamp(value: Any) -> str | None:
