@@ -27,6 +27,7 @@ from services.api import (
     _ratelimit,
     _run_actions,
     _run_views,
+    _schedules,
     _state,
     _workflows,
 )
@@ -39,17 +40,20 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.InvalidWorkflow: (400, "invalid_workflow"),
     errors.InvalidEvent: (400, "invalid_event"),
     errors.InvalidArtifact: (400, "invalid_artifact"),
+    errors.InvalidSchedule: (400, "invalid_schedule"),
     errors.Unauthorized: (401, "unauthorized"),
     errors.Forbidden: (403, "forbidden"),
     errors.RunNotFound: (404, "not_found"),
     errors.ApiKeyNotFound: (404, "not_found"),
     errors.ArtifactNotFound: (404, "not_found"),
+    errors.ScheduleNotFound: (404, "not_found"),
     errors.DefinitionNotFound: (404, "not_found"),
     errors.IdempotencyConflict: (409, "idempotency_conflict"),
     errors.TenantConflict: (409, "tenant_conflict"),
     errors.PayloadTooLarge: (413, "body_too_large"),
     errors.NotCancellable: (409, "not_cancellable"),
     errors.NotRetryable: (409, "not_retryable"),
+    errors.ScheduleExists: (409, "schedule_exists"),
     errors.RateLimited: (429, "rate_limited"),
 }
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
@@ -67,6 +71,7 @@ def routes() -> list[BaseRoute]:
         *_run_actions.routes,
         *_run_views.routes,
         *_artifacts.routes,
+        *_schedules.routes,
         *_admin.routes,
     ]
 
