@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hwe import durable
 
-_BUILTIN_MODULES = ("hwe.tools.shell", "hwe.tools.simple_counter", "hwe.tools.python")
+_BUILTIN_MODULES = ("hwe.tools.shell", "hwe.tools.simple_counter", "hwe.tools.python", "hwe.tools.approval")
 
 
 @dataclass(frozen=True)

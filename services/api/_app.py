@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 from hwe import config, db, errors, secrets, tools
 from services.api import (
     _admin,
+    _approvals,
     _artifacts,
     _definitions,
     _guard,
@@ -72,6 +73,7 @@ def routes() -> list[BaseRoute]:
         *_run_views.routes,
         *_artifacts.routes,
         *_schedules.routes,
+        *_approvals.routes,
         *_admin.routes,
     ]
 
