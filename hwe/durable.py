@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hwe import artifacts, db, errors, events, queue
+from hwe import apps, artifacts, db, errors, events, queue
 
 _ERROR_CLASSES: dict[str, type[errors.ToolError]] = {
     "PermanentError": errors.PermanentError,
@@ -132,6 +132,14 @@ class DurableContext:
     async def read_artifact(self, artifact_id: str) -> bytes:
         """Reads one of the tenant's artifacts, fresh from the database (user code is never cached)."""
         return await self._database.run(artifacts.read_artifact, self._tenant_id, artifact_id)
+
+    async def read_app(self, publisher: str, app: str) -> db.Row:
+        """Looks up one of the tenant's apps, fresh from the database.
+
+        Raises:
+            AppNotFound: the tenant has no such app.
+        """
+        return await self._database.run(apps.find_app, self._tenant_id, publisher, app)
 
     @property
     def variables(self) -> dict[str, Any]:

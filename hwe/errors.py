@@ -119,6 +119,14 @@ class InvalidArtifact(HighwayError):
     """An uploaded artifact is not a usable zip archive of code."""
 
 
+class AppNotFound(HighwayError):
+    """The tenant has no app of that publisher and name."""
+
+
+class InvalidApp(HighwayError):
+    """An app's names, actions or artifact cannot be used."""
+
+
 class FencingLost(HighwayError):
     """A worker wrote with a stale fencing token: another claim owns the run now, the write was refused."""
 

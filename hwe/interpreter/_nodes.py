@@ -83,6 +83,7 @@ async def _run_task(frame: Frame, step: Step) -> Any:
         variables=types.MappingProxyType(frame.scope),  # read-only, and no copy per step
         context=ctx,
         step_prefix=f"{name}/",
+        tool_name=operator.function,
     )
     attempt = 1
     while True:

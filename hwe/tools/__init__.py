@@ -10,6 +10,7 @@ applied from its checkpointed result, so replay restores them.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hwe import durable
 
-_BUILTIN_MODULES = ("hwe.tools.shell", "hwe.tools.simple_counter", "hwe.tools.python", "hwe.tools.approval")
+_BUILTIN_MODULES = (
+    "hwe.tools.shell",
+    "hwe.tools.simple_counter",
+    "hwe.tools.python",
+    "hwe.tools.approval",
+    "hwe.tools.apps",
+)
+# Every `apps.<publisher>.<app>.<action>` resolves to the one tool registered under this name.
+APP_TOOL = "apps.*"
+_APP_NAME = re.compile(r"^apps\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class ToolCall:
     variables: Mapping[str, Any] = field(default_factory=dict)
     context: durable.DurableContext | None = None
     step_prefix: str = ""
+    tool_name: str = ""
 
 
 ToolFunction = Callable[[ToolCall], Awaitable[Any]]
@@ -66,5 +77,7 @@ def load_builtin_tools() -> None:
 
 
 def get(name: str) -> Tool | None:
-    """Returns the tool registered under `name`, or None."""
+    """Returns the tool registered under `name` (every app action resolves to the app tool), or None."""
+    if _APP_NAME.match(name):
+        return REGISTRY.get(APP_TOOL)
     return REGISTRY.get(name)

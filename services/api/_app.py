@@ -18,6 +18,7 @@ from hwe import config, db, errors, secrets, tools
 from services.api import (
     _admin,
     _approvals,
+    _apps,
     _artifacts,
     _definitions,
     _guard,
@@ -42,12 +43,14 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.InvalidEvent: (400, "invalid_event"),
     errors.InvalidArtifact: (400, "invalid_artifact"),
     errors.InvalidSchedule: (400, "invalid_schedule"),
+    errors.InvalidApp: (400, "invalid_app"),
     errors.Unauthorized: (401, "unauthorized"),
     errors.Forbidden: (403, "forbidden"),
     errors.RunNotFound: (404, "not_found"),
     errors.ApiKeyNotFound: (404, "not_found"),
     errors.ArtifactNotFound: (404, "not_found"),
     errors.ScheduleNotFound: (404, "not_found"),
+    errors.AppNotFound: (404, "not_found"),
     errors.DefinitionNotFound: (404, "not_found"),
     errors.IdempotencyConflict: (409, "idempotency_conflict"),
     errors.TenantConflict: (409, "tenant_conflict"),
@@ -74,6 +77,7 @@ def routes() -> list[BaseRoute]:
         *_artifacts.routes,
         *_schedules.routes,
         *_approvals.routes,
+        *_apps.routes,
         *_admin.routes,
     ]
 
