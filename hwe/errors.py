@@ -119,6 +119,10 @@ class InvalidArtifact(HighwayError):
     """An uploaded artifact is not a usable zip archive of code."""
 
 
+class TemplateNotFound(HighwayError):
+    """No workflow template of that name."""
+
+
 class AppNotFound(HighwayError):
     """The tenant has no app of that publisher and name."""
 

@@ -31,6 +31,7 @@ from services.api import (
     _run_views,
     _schedules,
     _state,
+    _templates,
     _workflows,
 )
 
@@ -51,6 +52,7 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.ArtifactNotFound: (404, "not_found"),
     errors.ScheduleNotFound: (404, "not_found"),
     errors.AppNotFound: (404, "not_found"),
+    errors.TemplateNotFound: (404, "not_found"),
     errors.DefinitionNotFound: (404, "not_found"),
     errors.IdempotencyConflict: (409, "idempotency_conflict"),
     errors.TenantConflict: (409, "tenant_conflict"),
@@ -78,6 +80,7 @@ def routes() -> list[BaseRoute]:
         *_schedules.routes,
         *_approvals.routes,
         *_apps.routes,
+        *_templates.routes,
         *_admin.routes,
     ]
 
