@@ -7,7 +7,15 @@ ending in a durable step named after its task id (plus the iteration inside loop
 touches the queue itself: the orchestrator owns claims and outcomes.
 """
 
+from hwe.interpreter._dsl_sandbox import definition_from_python_dsl
 from hwe.interpreter._execute import run_workflow
 from hwe.interpreter._plan import Plan, Retry, Step, build_plan
 
-__all__ = ["Plan", "Retry", "Step", "build_plan", "run_workflow"]
+__all__ = [
+    "Plan",
+    "Retry",
+    "Step",
+    "build_plan",
+    "definition_from_python_dsl",
+    "run_workflow",
+]

@@ -7,24 +7,35 @@ import json
 import uuid
 from typing import Any
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import definitions, errors, runs
+from hwe import definitions, errors, interpreter, runs
 from services.api import _state
 
 MAX_IDEMPOTENCY_KEY_CHARS = 255
 
 
 async def submit_workflow(request: Request) -> Response:
-    """POST /api/v1/workflows: `{"workflow_definition": {...}, "inputs": {...}}` → 201 with the run id."""
+    """POST /api/v1/workflows: `{"workflow_definition": {...}, "inputs": {...}}` → 201 with the run id.
+
+    Instead of `workflow_definition`, a body may send `python_dsl` (highway_dsl Python source, evaluated
+    in a sandboxed child process) or `definition_name` (and `definition_version`) of a stored definition.
+    """
     principal = await _state.authenticate(request)
     body = await _state.read_json_object(request)
     if "definition_name" in body:
         body_definition = await _stored_definition(request, principal, body)
+    elif "python_dsl" in body:
+        if "workflow_definition" in body:
+            raise errors.InvalidRequest("conflicting_fields", "send 'workflow_definition' or 'python_dsl', not both")
+        body_definition = await anyio.to_thread.run_sync(interpreter.definition_from_python_dsl, body["python_dsl"])
     elif "workflow_definition" not in body:
-        raise errors.InvalidRequest("missing_field", "the body needs a 'workflow_definition' object")
+        raise errors.InvalidRequest(
+            "missing_field", "the body needs 'workflow_definition', 'python_dsl' or 'definition_name'"
+        )
     else:
         body_definition = body["workflow_definition"]
     key = request.headers.get("x-idempotency-key")
