@@ -24,6 +24,7 @@ _BUILTIN_MODULES = (
     "hwe.tools.python",
     "hwe.tools.approval",
     "hwe.tools.apps",
+    "hwe.tools.http",
 )
 # Every `apps.<publisher>.<app>.<action>` resolves to the one tool registered under this name.
 APP_TOOL = "apps.*"
