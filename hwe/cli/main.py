@@ -14,6 +14,7 @@ from hwe import logging as hwe_logging
 from hwe.cli import (
     _api,
     cancel_command,
+    dsl_prompt_command,
     emit_command,
     keys_command,
     list_command,
@@ -39,6 +40,7 @@ _CLIENT_COMMANDS = {
     "emit": emit_command,
     "replay": replay_command,
     "monitor": monitor_command,
+    "dsl-prompt": dsl_prompt_command,
 }
 
 

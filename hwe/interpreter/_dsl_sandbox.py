@@ -1,4 +1,4 @@
-"""Turns Python DSL source (`python_dsl`) into a workflow definition, in a sandboxed child process.
+"""Turns Python DSL source (`python_dsl`, in a sandboxed child process) or YAML into a workflow definition.
 
 The source runs in a fresh interpreter (`_dsl_sandbox_child.py`) with a minimal environment (none
 of the engine's settings or secrets), in an empty temporary directory, under CPU, memory, file-size
@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from hwe import errors
 
 _CHILD = Path(__file__).with_name("_dsl_sandbox_child.py")
@@ -22,6 +24,24 @@ MAX_SOURCE_CHARS = 200_000
 CPU_SECONDS = 10
 MEMORY_BYTES = 1024 * 1024 * 1024
 WALL_SECONDS = 20.0
+
+
+def definition_from_yaml(text: Any) -> dict[str, Any]:
+    """Reads a highway_dsl definition written as YAML (safe_load: no Python objects) into its JSON form.
+
+    Raises:
+        InvalidWorkflow: not a string, not YAML, or not a mapping.
+    """
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_SOURCE_CHARS:
+        raise errors.InvalidWorkflow(f"workflow_yaml must be YAML text of 1 to {MAX_SOURCE_CHARS} characters")
+    try:
+        definition = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise errors.InvalidWorkflow(f"workflow_yaml is not valid YAML: {type(err).__name__}") from err
+    if not isinstance(definition, dict):
+        raise errors.InvalidWorkflow("workflow_yaml must hold a mapping (the workflow)")
+    # Through JSON, so dates and durations arrive in the form a JSON submission would have.
+    return dict(json.loads(json.dumps(definition, default=str)))
 
 
 def definition_from_python_dsl(source: Any) -> dict[str, Any]:

@@ -21,20 +21,26 @@ MAX_IDEMPOTENCY_KEY_CHARS = 255
 async def submit_workflow(request: Request) -> Response:
     """POST /api/v1/workflows: `{"workflow_definition": {...}, "inputs": {...}}` → 201 with the run id.
 
-    Instead of `workflow_definition`, a body may send `python_dsl` (highway_dsl Python source, evaluated
-    in a sandboxed child process) or `definition_name` (and `definition_version`) of a stored definition.
+    Instead of `workflow_definition`, a body may send `workflow_yaml` (the definition as YAML text),
+    `python_dsl` (highway_dsl Python source, evaluated in a sandboxed child process) or
+    `definition_name` (and `definition_version`) of a stored definition.
     """
     principal = await _state.authenticate(request)
     body = await _state.read_json_object(request)
     if "definition_name" in body:
         body_definition = await _stored_definition(request, principal, body)
-    elif "python_dsl" in body:
-        if "workflow_definition" in body:
-            raise errors.InvalidRequest("conflicting_fields", "send 'workflow_definition' or 'python_dsl', not both")
-        body_definition = await anyio.to_thread.run_sync(interpreter.definition_from_python_dsl, body["python_dsl"])
+    elif "python_dsl" in body or "workflow_yaml" in body:
+        if sum(field in body for field in ("workflow_definition", "python_dsl", "workflow_yaml")) > 1:
+            raise errors.InvalidRequest(
+                "conflicting_fields", "send one of 'workflow_definition', 'workflow_yaml' and 'python_dsl'"
+            )
+        if "workflow_yaml" in body:
+            body_definition = interpreter.definition_from_yaml(body["workflow_yaml"])
+        else:
+            body_definition = await anyio.to_thread.run_sync(interpreter.definition_from_python_dsl, body["python_dsl"])
     elif "workflow_definition" not in body:
         raise errors.InvalidRequest(
-            "missing_field", "the body needs 'workflow_definition', 'python_dsl' or 'definition_name'"
+            "missing_field", "the body needs 'workflow_definition', 'workflow_yaml', 'python_dsl' or 'definition_name'"
         )
     else:
         body_definition = body["workflow_definition"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from highway_dsl import Workflow
 
 from tests.integration.conftest import Tenant, WorkerPool
+from tests.workflow_examples import load
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "workflow_examples"
 
@@ -51,3 +53,21 @@ def test_python_dsl_and_a_json_definition_together_get_400(tenant: Tenant) -> No
     response = tenant.client.post("/api/v1/workflows", json={"python_dsl": "x = 1", "workflow_definition": {}})
     assert response.status_code == 400
     assert response.json()["code"] == "conflicting_fields"
+
+
+def test_a_definition_sent_as_yaml_runs_like_its_json(tenant: Tenant, workers: WorkerPool) -> None:
+    workers.start(tenant.queue)
+    text = Workflow.model_validate(load("three_shell_steps")).to_yaml()
+    response = tenant.client.post("/api/v1/workflows", json={"workflow_yaml": text, "inputs": {"name": "yaml"}})
+    assert response.status_code == 201, response.text
+
+    run = tenant.wait_for_state(response.json()["data"]["workflow_run_id"])
+
+    assert run["context"]["shouted"]["stdout"] == "HELLO YAML"
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "a: [unclosed", "!!python/object:os.system {}"])
+def test_yaml_that_is_not_a_workflow_mapping_gets_400(tenant: Tenant, text: str) -> None:
+    response = tenant.client.post("/api/v1/workflows", json={"workflow_yaml": text})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_workflow"
