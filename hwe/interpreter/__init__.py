@@ -7,7 +7,6 @@ ending in a durable step named after its task id (plus the iteration inside loop
 touches the queue itself: the orchestrator owns claims and outcomes.
 """
 
-from hwe.interpreter._dsl_sandbox import definition_from_python_dsl, definition_from_yaml
 from hwe.interpreter._execute import run_workflow
 from hwe.interpreter._plan import Plan, Retry, Step, build_plan
 
@@ -16,7 +15,5 @@ __all__ = [
     "Retry",
     "Step",
     "build_plan",
-    "definition_from_python_dsl",
-    "definition_from_yaml",
     "run_workflow",
 ]

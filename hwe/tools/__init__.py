@@ -25,6 +25,7 @@ _BUILTIN_MODULES = (
     "hwe.tools.approval",
     "hwe.tools.apps",
     "hwe.tools.http",
+    "hwe.tools.code",
 )
 # Every `apps.<publisher>.<app>.<action>` resolves to the one tool registered under this name.
 APP_TOOL = "apps.*"

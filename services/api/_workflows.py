@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import definitions, errors, interpreter, runs
+from hwe import definitions, errors, runs, sandbox
 from services.api import _state
 
 MAX_IDEMPOTENCY_KEY_CHARS = 255
@@ -35,9 +35,9 @@ async def submit_workflow(request: Request) -> Response:
                 "conflicting_fields", "send one of 'workflow_definition', 'workflow_yaml' and 'python_dsl'"
             )
         if "workflow_yaml" in body:
-            body_definition = interpreter.definition_from_yaml(body["workflow_yaml"])
+            body_definition = sandbox.definition_from_yaml(body["workflow_yaml"])
         else:
-            body_definition = await anyio.to_thread.run_sync(interpreter.definition_from_python_dsl, body["python_dsl"])
+            body_definition = await anyio.to_thread.run_sync(sandbox.definition_from_python_dsl, body["python_dsl"])
     elif "workflow_definition" not in body:
         raise errors.InvalidRequest(
             "missing_field", "the body needs 'workflow_definition', 'workflow_yaml', 'python_dsl' or 'definition_name'"

@@ -1,10 +1,11 @@
-"""Evaluates submitted Python DSL source in a child interpreter; the child side of `python_dsl`.
+"""Runs untrusted Python in a child interpreter; the child side of `hwe.sandbox`.
 
-Standard library plus highway_dsl. Started as `python -I <this file>` with a minimal environment,
-in an empty temporary directory, with CPU, memory and file-size limits set here before the source
-runs. An audit hook, which code cannot remove, refuses network access, subprocesses, new native
-libraries and writes. Reads the source on stdin; prints the workflow's JSON on stdout, or exits 1
-with one line saying what is wrong.
+Standard library plus highway_dsl. Started as `python -I <this file> <mode> <cpu s> <memory bytes>`
+with a minimal environment, in an empty temporary directory, with CPU, memory and file-size limits
+set here before the code runs. An audit hook, which code cannot remove, refuses network access,
+subprocesses, new native libraries and writes. Reads the code on stdin. Mode `dsl`: prints the
+workflow the code builds as JSON, or exits 1 with one line saying what is wrong. Mode `exec`: runs
+the code; what it prints is its output, and an exception exits 1 with one line on stderr.
 """
 
 import resource
@@ -43,17 +44,19 @@ def _workflow_of(namespace: dict[str, Any]) -> Any:
 
 
 def main() -> None:
+    """Runs the code read on stdin in the mode named by the first argument."""
+    mode, cpu_seconds, memory_bytes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     source = sys.stdin.read()
     import highway_dsl  # noqa: F401 - imported before the limits and the hook, like the standard library
 
-    _limit(int(sys.argv[1]), int(sys.argv[2]))
+    _limit(cpu_seconds, memory_bytes)
     sys.addaudithook(_refuse)
-    namespace: dict[str, Any] = {"__name__": "workflow_definition"}
+    namespace: dict[str, Any] = {"__name__": "__main__" if mode == "exec" else "workflow_definition"}
     try:
-        exec(compile(source, "<python_dsl>", "exec"), namespace)  # noqa: S102 - sandboxed child, see above
-        workflow = _workflow_of(namespace)
-        text = workflow.to_json()
+        exec(compile(source, f"<{mode}>", "exec"), namespace)  # noqa: S102 - sandboxed child, see above
+        text = _workflow_of(namespace).to_json() if mode == "dsl" else ""
     except BaseException as err:
+        sys.stdout.flush()
         sys.stderr.write(f"{type(err).__name__}: {err}"[:2000] + "\n")
         raise SystemExit(1) from None
     sys.stdout.write(text)

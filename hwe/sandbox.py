@@ -1,9 +1,10 @@
-"""Turns Python DSL source (`python_dsl`, in a sandboxed child process) or YAML into a workflow definition.
+"""Runs untrusted Python in a sandboxed child interpreter, and reads YAML definitions.
 
-The source runs in a fresh interpreter (`_dsl_sandbox_child.py`) with a minimal environment (none
-of the engine's settings or secrets), in an empty temporary directory, under CPU, memory, file-size
-and wall-clock limits, with network, subprocesses and file writes refused. Called by the API
-through `definition_from_python_dsl`; a sync function, run from a worker thread.
+The code runs in a fresh interpreter (`sandbox_child.py`) with a minimal environment (none of the
+engine's settings or secrets), in an empty temporary directory, under CPU, memory, file-size and
+wall-clock limits, with network, subprocesses, native libraries and file writes refused. Used for
+`python_dsl` submissions (the API, from a worker thread) and `tools.code.exec` (the worker, async).
+A guard against mistakes and casual misuse, not a boundary for hostile code.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import yaml
 
 from hwe import errors
 
-_CHILD = Path(__file__).with_name("_dsl_sandbox_child.py")
+_CHILD = Path(__file__).with_name("sandbox_child.py")
 MAX_SOURCE_CHARS = 200_000
+CHILD_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 CPU_SECONDS = 10
 MEMORY_BYTES = 1024 * 1024 * 1024
 WALL_SECONDS = 20.0
@@ -55,13 +57,13 @@ def definition_from_python_dsl(source: Any) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hwe-dsl-") as directory:
         try:
             completed = subprocess.run(
-                [sys.executable, "-I", str(_CHILD), str(CPU_SECONDS), str(MEMORY_BYTES)],
+                child_command("dsl", CPU_SECONDS),
                 input=source,
                 capture_output=True,
                 text=True,
                 timeout=WALL_SECONDS,
                 cwd=directory,
-                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                env=CHILD_ENVIRONMENT,
                 check=False,
             )
         except subprocess.TimeoutExpired as err:
@@ -71,3 +73,8 @@ def definition_from_python_dsl(source: Any) -> dict[str, Any]:
         raise errors.InvalidWorkflow(f"python_dsl failed: {reason[0]}")
     definition: dict[str, Any] = json.loads(completed.stdout)
     return definition
+
+
+def child_command(mode: str, cpu_seconds: int) -> list[str]:
+    """The command line of a sandboxed child in `mode` (dsl or exec)."""
+    return [sys.executable, "-I", str(_CHILD), mode, str(cpu_seconds), str(MEMORY_BYTES)]

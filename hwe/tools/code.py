@@ -1,0 +1,62 @@
+"""`tools.code.exec`: runs a snippet of Python in the sandbox (see `hwe.sandbox`).
+
+The code comes as `args[0]` or `kwargs.code`; `kwargs.timeout` (seconds, default 60) bounds it.
+A printed line `__HIGHWAY_RESULT__:<json>` (the last one wins) becomes the task's result, as the
+Driver SDK expects; otherwise the result is `{stdout, stderr, returncode}`. An exception or a
+non-zero exit fails the task.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import tempfile
+from typing import Any
+
+import trio
+
+from hwe import errors, sandbox, tools
+
+RESULT_MARKER = "__HIGHWAY_RESULT__:"
+DEFAULT_TIMEOUT_SECONDS = 60.0
+
+
+@tools.register("tools.code.exec")
+async def execute(call: tools.ToolCall) -> Any:
+    """Runs the code in a sandboxed child interpreter and returns its marked result or its output."""
+    code = call.args[0] if call.args else call.kwargs.get("code")
+    timeout = call.kwargs.get("timeout", DEFAULT_TIMEOUT_SECONDS)
+    if not isinstance(code, str) or len(call.args) > 1 or set(call.kwargs) - {"code", "timeout"}:
+        raise errors.PermanentError("tools.code.exec takes the code as args[0] or kwargs.code, and kwargs.timeout")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise errors.PermanentError("tools.code.exec: timeout must be a positive number of seconds")
+    with tempfile.TemporaryDirectory(prefix="hwe-code-") as directory:
+        with trio.move_on_after(float(timeout)) as scope:
+            completed = await trio.run_process(
+                sandbox.child_command("exec", math.ceil(timeout)),
+                stdin=code.encode(),
+                capture_stdout=True,
+                capture_stderr=True,
+                check=False,
+                cwd=directory,
+                env=sandbox.CHILD_ENVIRONMENT,
+            )
+    if scope.cancelled_caught:
+        raise errors.PermanentError(f"the code ran longer than {timeout:g} seconds")
+    return _result(completed)
+
+
+def _result(completed: subprocess.CompletedProcess[bytes]) -> Any:
+    stdout = completed.stdout.decode("utf-8", errors="replace")
+    stderr = completed.stderr.decode("utf-8", errors="replace")
+    if completed.returncode != 0:
+        reason = stderr.strip().splitlines()[-1:] or [f"exit status {completed.returncode}"]
+        raise errors.PermanentError(f"the code failed: {reason[0]}")
+    marked = [line for line in stdout.splitlines() if line.startswith(RESULT_MARKER)]
+    if marked:
+        try:
+            return json.loads(marked[-1][len(RESULT_MARKER) :])
+        except ValueError as err:
+            raise errors.PermanentError("the __HIGHWAY_RESULT__ line is not JSON") from err
+    return {"stdout": stdout, "stderr": stderr, "returncode": completed.returncode}
