@@ -1,0 +1,1 @@
+"""The golden demos: realistic workflows kept working by the suite, run in the `demo` tenant."""
