@@ -235,3 +235,36 @@ def timeout_service(service_env: dict[str, str], tmp_path_factory: pytest.TempPa
     service = start_ready_service("services.timeout", env, directory, "timeout", "HWE_TIMEOUT_HEALTH_FILE")
     yield service
     service.stop()
+
+
+@pytest.fixture(scope="module")
+def open_served_tenant(
+    api_url: str,
+    database_url: str,
+    secrets_file: Path,
+    service_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str], Tenant]]:
+    """Opens tenants (created if new) whose queue is served by one worker, for a whole test module.
+
+    Each test submits runs of its own; sharing the worker spares the suite a process start per test.
+    """
+    pepper = json.loads(secrets_file.read_text())["api_key_pepper"]
+    pool = WorkerPool(service_env, tmp_path_factory.mktemp("module_workers"))
+    clients: list[httpx.Client] = []
+
+    def open_tenant(name: str) -> Tenant:
+        with db.connect(database_url) as conn:
+            tenants.create_tenant(conn, name, queue_name=name)
+            key = tenants.create_api_key(conn, name, "admin", pepper)
+        client = httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        clients.append(client)
+        pool.start(name)
+        return Tenant(name, name, key, client, api_url)
+
+    try:
+        yield open_tenant
+    finally:
+        pool.stop_all()
+        for client in clients:
+            client.close()

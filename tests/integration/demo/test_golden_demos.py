@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from hwe import db, tenants
-from tests.integration.conftest import Tenant, WorkerPool
+from tests.integration.conftest import Tenant
 from tests.workflow_examples import load
 
 DEMO_TENANT = "demo"
 
 
 @pytest.fixture(scope="module")
-def demo(
-    api_url: str,
-    database_url: str,
-    secrets_file: Path,
-    service_env: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Tenant]:
+def demo(open_served_tenant: Callable[[str], Tenant]) -> Tenant:
     """The demo tenant (its own queue) with one worker, shared by the demos."""
-    pepper = json.loads(secrets_file.read_text())["api_key_pepper"]
-    with db.connect(database_url) as conn:
-        tenants.create_tenant(conn, DEMO_TENANT, queue_name=DEMO_TENANT)
-        key = tenants.create_api_key(conn, DEMO_TENANT, "admin", pepper)
-    pool = WorkerPool(service_env, tmp_path_factory.mktemp("demo_workers"))
-    with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, timeout=10) as client:
-        try:
-            pool.start(DEMO_TENANT)
-            yield Tenant(DEMO_TENANT, DEMO_TENANT, key, client, api_url)
-        finally:
-            pool.stop_all()
+    return open_served_tenant(DEMO_TENANT)
 
 
 def _run(demo: Tenant, name: str, inputs: dict[str, Any]) -> str:
