@@ -11,6 +11,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from typing import Any
+from urllib import parse
 
 import httpx
 
@@ -92,3 +93,9 @@ def result(text: str) -> None:
 def note(text: str) -> None:
     """Writes a message for the person at the terminal to stderr, out of the result's way."""
     sys.stderr.write(text + "\n")
+
+
+def run_path(run_id: str, action: str = "") -> str:
+    """The API path of a workflow run (or of one of its actions and views), with the id quoted."""
+    path = f"/api/v1/workflows/{parse.quote(run_id, safe='')}"
+    return f"{path}/{action}" if action else path

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
-from urllib import parse
 
 from rich.console import Console
 
@@ -24,7 +23,7 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
     with _api.open_api(settings, "cancel") as api:
         cancelled = api.call(
             "POST",
-            f"/api/v1/workflows/{parse.quote(args.run_id, safe='')}/cancel",
+            _api.run_path(args.run_id, "cancel"),
             idempotency_key=args.idempotency_key,
         )
     Console().print(f"run {cancelled['workflow_run_id']} is [bold yellow]{cancelled['state']}[/]")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 from typing import Any
-from urllib import parse
 
 from rich.console import Console
 from rich.markup import escape
@@ -35,7 +34,7 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
     with _api.open_api(settings, "emit") as api:
         posted = api.call(
             "POST",
-            f"/api/v1/workflows/{parse.quote(args.run_id, safe='')}/events",
+            _api.run_path(args.run_id, "events"),
             json={"event_name": args.event_name, "payload": payload},
             idempotency_key=args.idempotency_key,
         )

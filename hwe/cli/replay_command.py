@@ -7,7 +7,6 @@ import argparse
 import datetime
 import json
 from typing import Any
-from urllib import parse
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -17,17 +16,13 @@ from hwe import config
 from hwe.cli import _api, status_command
 
 KIND_STYLES = {
+    **status_command.STATE_STYLES,
     "step": "bold",
     "sleep": "magenta",
-    "sleeping": "magenta",
-    "waiting": "magenta",
     "event_received": "cyan",
     "event_emitted": "cyan",
     "wait_timed_out": "red",
     "attempt_failed": "red",
-    "failed": "bold red",
-    "completed": "bold green",
-    "cancelled": "bold yellow",
 }
 
 
@@ -41,7 +36,7 @@ def add_parser(commands: Any) -> None:
 def run(settings: config.Settings, args: argparse.Namespace) -> int:
     """Prints the timeline; exits 0 whatever the run's state, 1 when it does not exist for your tenant."""
     with _api.open_api(settings, "replay") as api:
-        replay = api.call("GET", f"/api/v1/workflows/{parse.quote(args.run_id, safe='')}/replay")
+        replay = api.call("GET", _api.run_path(args.run_id, "replay"))
     if args.json:
         _api.result(json.dumps(replay, indent=2))
         return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
-from urllib import parse
 
 from hwe import config
 from hwe.cli import _api
@@ -23,7 +22,7 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
     with _api.open_api(settings, "retry") as api:
         retried = api.call(
             "POST",
-            f"/api/v1/workflows/{parse.quote(args.run_id, safe='')}/retry",
+            _api.run_path(args.run_id, "retry"),
             idempotency_key=args.idempotency_key,
         )
     _api.note(f"retrying run {retried['retry_of']} as a new run")

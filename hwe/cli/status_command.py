@@ -6,7 +6,6 @@ import argparse
 import datetime
 import json
 from typing import Any
-from urllib import parse
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -38,7 +37,7 @@ def add_parser(commands: Any) -> None:
 def run(settings: config.Settings, args: argparse.Namespace) -> int:
     """Prints the run; exits 0 whatever its state."""
     with _api.open_api(settings, "status") as api:
-        found = api.call("GET", f"/api/v1/workflows/{parse.quote(args.run_id, safe='')}")
+        found = api.call("GET", _api.run_path(args.run_id))
     if args.json:
         _api.result(json.dumps(found, indent=2))
     else:

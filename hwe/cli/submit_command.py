@@ -64,7 +64,7 @@ def _follow(api: _api.Api, run_id: str) -> dict[str, Any]:
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("pending", total=None)
         while True:
-            found: dict[str, Any] = api.call("GET", f"/api/v1/workflows/{run_id}")
+            found: dict[str, Any] = api.call("GET", _api.run_path(run_id))
             counts = found["progress"]
             step = f" {found['current_step']}" if found.get("current_step") else ""
             progress.update(
