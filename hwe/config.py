@@ -48,6 +48,10 @@ class Settings:
     event_ttl_seconds: float = 30 * 86_400.0
     cleanup_every_seconds: float = 300.0
     secrets_file: Path | None = None
+    secrets_provider: str = "file"
+    vault_addr: str | None = None
+    vault_token: str | None = dataclasses.field(default=None, repr=False)  # a credential: keep it out of reprs
+    vault_mount: str = "secret"
     root_task_max_attempts: int = 10
     scheduler_tick_seconds: float = 1.0
     scheduler_misfire_grace_seconds: float = 60.0
@@ -90,6 +94,10 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("timeout", "event_ttl_seconds", "HWE_EVENT_TTL_SECONDS", "event_ttl_seconds"),
     ("timeout", "cleanup_every_seconds", "HWE_CLEANUP_EVERY_SECONDS", "cleanup_every_seconds"),
     ("secrets", "file", "HWE_SECRETS_FILE", "secrets_file"),
+    ("secrets", "provider", "HWE_SECRETS_PROVIDER", "secrets_provider"),
+    ("vault", "addr", "HWE_VAULT_ADDR", "vault_addr"),
+    ("vault", "token", "HWE_VAULT_TOKEN", "vault_token"),
+    ("vault", "mount", "HWE_VAULT_MOUNT", "vault_mount"),
     ("worker", "root_task_max_attempts", "HWE_ROOT_TASK_MAX_ATTEMPTS", "root_task_max_attempts"),
     ("scheduler", "tick_seconds", "HWE_SCHEDULER_TICK_SECONDS", "scheduler_tick_seconds"),
     ("scheduler", "misfire_grace_seconds", "HWE_SCHEDULER_MISFIRE_GRACE_SECONDS", "scheduler_misfire_grace_seconds"),
@@ -131,6 +139,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.env not in ("development", "production"):
         raise errors.ConfigError(f"HWE_ENV must be 'development' or 'production', not {settings.env!r}")
+    if settings.secrets_provider not in ("file", "vault"):
+        raise errors.ConfigError(f"HWE_SECRETS_PROVIDER must be 'file' or 'vault', not {settings.secrets_provider!r}")
     if settings.is_production and not settings.database_url:
         raise errors.ConfigError(
             "production mode (HWE_ENV=production) needs a database URL: set [database] url in "

@@ -139,6 +139,18 @@ class AppendOnlyViolation(HighwayError):
     """Something tried to change or delete an audit record."""
 
 
+class SecretNotFound(HighwayError):
+    """The secret store has no secret of that name (for that tenant); the message names it, never a value."""
+
+
+class SecretStoreRefused(HighwayError):
+    """The secret store refused a read or write: it is read-only here, or its token lacks the permission."""
+
+
+class SecretStoreUnavailable(HighwayError):
+    """The secret store could not be reached or answered with a server error; a retry may pass."""
+
+
 class ToolError(HighwayError):
     """A tool failed. Subclasses say whether retrying can help."""
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import trio
 
-from hwe import config, tools
+from hwe import config, secrets, tools
 from hwe import logging as hwe_logging
+from hwe.tools import secrets as secret_tools
 from services.worker import _serve
 
 
@@ -14,6 +15,8 @@ def main() -> None:
     settings = config.load_settings()
     hwe_logging.configure(settings.log_level, "worker")
     tools.load_builtin_tools()
+    # Opened once here, so a misconfigured secret provider stops the worker at start, not a run later.
+    secret_tools.use_provider(secrets.open_secret_provider(settings))
     trio.run(_serve.serve_worker, settings)
 
 

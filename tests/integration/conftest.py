@@ -238,11 +238,18 @@ def timeout_service(service_env: dict[str, str], tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture(scope="module")
+def served_worker_env() -> dict[str, str]:
+    """Extra `HWE_*` variables for the workers `open_served_tenant` starts; a test module overrides it."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def open_served_tenant(
     api_url: str,
     database_url: str,
     secrets_file: Path,
     service_env: dict[str, str],
+    served_worker_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[str], Tenant]]:
     """Opens tenants (created if new) whose queue is served by one worker, for a whole test module.
@@ -250,7 +257,7 @@ def open_served_tenant(
     Each test submits runs of its own; sharing the worker spares the suite a process start per test.
     """
     pepper = json.loads(secrets_file.read_text())["api_key_pepper"]
-    pool = WorkerPool(service_env, tmp_path_factory.mktemp("module_workers"))
+    pool = WorkerPool({**service_env, **served_worker_env}, tmp_path_factory.mktemp("module_workers"))
     clients: list[httpx.Client] = []
 
     def open_tenant(name: str) -> Tenant:
