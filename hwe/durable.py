@@ -12,16 +12,17 @@ from __future__ import annotations
 import inspect
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hwe import apps, artifacts, db, errors, events, queue
+from hwe import apps, artifacts, circuit, db, errors, events, queue
 
 _ERROR_CLASSES: dict[str, type[errors.ToolError]] = {
     "PermanentError": errors.PermanentError,
     "TemporaryError": errors.TemporaryError,
+    "CircuitOpen": errors.CircuitOpen,
 }
 
 
@@ -140,6 +141,25 @@ class DurableContext:
             AppNotFound: the tenant has no such app.
         """
         return await self._database.run(apps.find_app, self._tenant_id, publisher, app)
+
+    async def circuit_call(
+        self, function_name: str, policy: circuit.CircuitPolicy, body: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """Runs `body`, one call of the tool `function_name`, through the tenant's circuit breaker for it.
+
+        Call it inside a step's body: the breaker's state lives in the database, and a replayed step
+        neither runs the tool nor counts the call again.
+
+        Args:
+            function_name: the tool as the task names it; the tenant's calls of it share one breaker.
+            policy: the task's validated circuit_breaker_policy.
+            body: runs the tool once.
+
+        Raises:
+            CircuitOpen: the breaker is open; `body` did not run.
+            ToolError: `body` failed (recorded in the breaker first).
+        """
+        return await circuit.call_through(self._database, self._tenant_id, function_name, policy, body)
 
     @property
     def variables(self) -> dict[str, Any]:

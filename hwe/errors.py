@@ -167,6 +167,10 @@ class TemporaryError(ToolError):
         self.delay = delay
 
 
+class CircuitOpen(PermanentError):
+    """The tenant's circuit breaker for the tool is open: the call failed fast and the tool did not run."""
+
+
 class WorkflowFailed(HighwayError):
     """A workflow task failed for good; the run ends `failed` with this error."""
 

@@ -44,6 +44,19 @@ CLEANED = prometheus_client.Counter(
 )
 
 
+CIRCUIT_REJECTIONS = prometheus_client.Counter(
+    "hwe_circuit_rejections_total",
+    "Tool calls failed fast, without running the tool, because the tenant's circuit breaker for it was open",
+    registry=REGISTRY,
+)
+CIRCUIT_TRANSITIONS = prometheus_client.Counter(
+    "hwe_circuit_transitions_total",
+    "Circuit breaker state changes made by this process, by the state entered (open, half_open, closed)",
+    ["state"],
+    registry=REGISTRY,
+)
+
+
 SCHEDULES_FIRED = prometheus_client.Counter(
     "hwe_schedules_fired", "Fire times that submitted a workflow run", registry=REGISTRY
 )

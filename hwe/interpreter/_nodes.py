@@ -8,7 +8,9 @@ A tool error becomes a `failed` Outcome; Suspend and engine faults propagate to 
 
 from __future__ import annotations
 
+import functools
 import types
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,15 +87,16 @@ async def _run_task(frame: Frame, step: Step) -> Any:
         step_prefix=f"{name}/",
         tool_name=operator.function,
     )
+    body: Callable[[], Awaitable[Any]] = functools.partial(_with_timeout, tool, call, step.timeout_seconds)
+    if step.circuit_breaker is not None:
+        # Inside the step's body: a replayed step neither runs the tool nor counts as a call.
+        body = functools.partial(ctx.circuit_call, operator.function, step.circuit_breaker, body)
     attempt = 1
     while True:
         try:
             return await ctx.step(
                 name,
-                _with_timeout,
-                tool,
-                call,
-                step.timeout_seconds,
+                body,
                 result_key=step.result_key,
                 advances_progress=frame.top_level,
             )

@@ -15,7 +15,7 @@ from typing import Any
 import pydantic
 from highway_dsl import Workflow
 
-from hwe import errors, tools
+from hwe import circuit, errors, tools
 from hwe.interpreter import _graph
 from hwe.interpreter._graph import Gate
 
@@ -61,6 +61,7 @@ class Step:
     trigger_rule: str = "all_success"
     gates: tuple[Gate, ...] = ()
     body: tuple[Step, ...] = ()
+    circuit_breaker: circuit.CircuitPolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def _build_graph(
             trigger_rule=str(getattr(operator.trigger_rule, "value", operator.trigger_rule)),
             gates=tuple(gates.get(key, ())),
             body=body,
+            circuit_breaker=circuit.policy_of(key, operator),
         )
     _graph.check_references(operators)
     order = _graph.order({key: (*s.dependencies, *(g.source for g in s.gates)) for key, s in steps.items()})
