@@ -9,15 +9,20 @@ by the orchestrator for one claimed task; it never claims or completes the task 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from hwe import apps, artifacts, circuit, db, errors, events, queue
+
+T = TypeVar("T")
+# Writes committed in a step's transaction, given the step's result and the connection.
+Write = Callable[[Any, db.Connection], None]
 
 _ERROR_CLASSES: dict[str, type[errors.ToolError]] = {
     "PermanentError": errors.PermanentError,
@@ -77,6 +82,24 @@ class DurableContext:
         """The tenant the run belongs to."""
         return self._tenant_id
 
+    @property
+    def queue_name(self) -> str:
+        """The queue the run is on; its child runs go on the same queue."""
+        return self._claim.queue
+
+    @property
+    def max_attempts(self) -> int:
+        """How many times the run's root task may be attempted after engine faults; children inherit it."""
+        return self._claim.max_attempts
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Runs a read `fn(conn, *args)` on a database connection in a worker thread.
+
+        For reads whose result the caller then commits as (part of) a step, such as the outcomes
+        of child runs, so replay sees what was read the first time.
+        """
+        return await self._database.run(fn, *args)
+
     async def step(
         self,
         name: str,
@@ -84,6 +107,7 @@ class DurableContext:
         *args: Any,
         result_key: str | None = None,
         advances_progress: bool = False,
+        also: Write | None = None,
     ) -> Any:
         """Runs `fn(*args)` once and returns its committed result.
 
@@ -97,6 +121,8 @@ class DurableContext:
             *args: passed to `fn`.
             result_key: also publish the result under this key of the run's context.
             advances_progress: the step is one of the workflow's tasks (counted in `progress`).
+            also: more writes (such as creating child runs) committed in the step's transaction,
+                so they happen exactly when its result is committed; given the result.
 
         Raises:
             ToolError: `fn` failed (now or, on replay, when it was first run).
@@ -104,7 +130,7 @@ class DurableContext:
         """
         step_name, checkpoint = self.open_step(name)
         if checkpoint is None:
-            checkpoint = await self._run_step(step_name, fn, args, result_key, advances_progress)
+            checkpoint = await self._run_step(step_name, fn, args, result_key, advances_progress, also)
         elif advances_progress and checkpoint.status == "ok":
             self._progress += 1
         return outcome(checkpoint)
@@ -167,7 +193,13 @@ class DurableContext:
         return dict(self._variables)
 
     async def _run_step(
-        self, step_name: str, fn: Callable[..., Any], args: tuple[Any, ...], result_key: str | None, task: bool
+        self,
+        step_name: str,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        result_key: str | None,
+        task: bool,
+        also: Write | None,
     ) -> queue.Checkpoint:
         try:
             value = fn(*args)
@@ -181,7 +213,10 @@ class DurableContext:
         if task:
             # Counted before the commit is awaited: steps finishing together each get their own count.
             self._progress += 1
-        return await self._commit(step_name, value, context_patch, progress=self._progress if task else None)
+        write = None if also is None else functools.partial(also, value)
+        return await self._commit(
+            step_name, value, context_patch, progress=self._progress if task else None, also=write
+        )
 
     async def sleep(self, name: str, seconds: float | None = None, *, until: datetime | None = None) -> None:
         """Suspends the run for `seconds` (or until `until`); the worker is free meanwhile.
@@ -228,7 +263,7 @@ class DurableContext:
         step_name = self._take_name(f"emit_event:{event_name}")
         if step_name in self._committed:
             return
-        await self._commit(step_name, {"emitted": True}, {}, emit=(event_name, payload))
+        await self._commit(step_name, {"emitted": True}, {}, also=functools.partial(self._emit, event_name, payload))
 
     async def set_variable(self, name: str, value: Any) -> None:
         """Sets a durable variable of the run (its value survives crashes and replays)."""
@@ -255,11 +290,11 @@ class DurableContext:
         context_patch: dict[str, Any],
         *,
         status: str = "ok",
-        emit: tuple[str, dict[str, Any]] | None = None,
+        also: Callable[[db.Connection], None] | None = None,
         progress: int | None = None,
     ) -> queue.Checkpoint:
         checkpoint = queue.Checkpoint(step_name, self._position, status, state)
-        written = await self._database.run(self._write, checkpoint, context_patch, emit, progress)
+        written = await self._database.run(self._write, checkpoint, context_patch, also, progress)
         if not written:
             # An earlier holder of this run committed the step first; its outcome is the one that counts.
             reloaded = await self._database.run(queue.load_checkpoints, self._claim)
@@ -272,7 +307,7 @@ class DurableContext:
         conn: db.Connection,
         checkpoint: queue.Checkpoint,
         context_patch: dict[str, Any],
-        emit: tuple[str, dict[str, Any]] | None,
+        also: Callable[[db.Connection], None] | None,
         progress: int | None,
     ) -> bool:
         with conn.transaction():
@@ -288,16 +323,19 @@ class DurableContext:
                 current_step=None if progress is None else checkpoint.step_name,
                 progress_completed=progress,
             )
-            if written and emit is not None:
-                events.emit_event(
-                    conn,
-                    self._claim.queue,
-                    tenant_id=self._tenant_id,
-                    workflow_run_id=self.workflow_run_id,
-                    event_name=emit[0],
-                    payload=emit[1],
-                )
+            if written and also is not None:
+                also(conn)
             return written
+
+    def _emit(self, event_name: str, payload: dict[str, Any], conn: db.Connection) -> None:
+        events.emit_event(
+            conn,
+            self._claim.queue,
+            tenant_id=self._tenant_id,
+            workflow_run_id=self.workflow_run_id,
+            event_name=event_name,
+            payload=payload,
+        )
 
 
 def outcome(checkpoint: queue.Checkpoint) -> Any:

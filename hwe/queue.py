@@ -30,6 +30,7 @@ class ClaimedTask:
     task_id: uuid.UUID
     attempt: int
     fencing_token: int
+    max_attempts: int
     workflow_run_id: uuid.UUID
     task_name: str
     params: dict[str, Any]

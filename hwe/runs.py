@@ -7,6 +7,7 @@ idempotency key with the same request returns the same run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from hwe import db, errors, events, interpreter, queue, tenants
+from hwe import children, db, errors, events, interpreter, queue, tenants
 
 ROOT_TASK_NAME = "workflow"
 TERMINAL_STATES = ("completed", "failed", "cancelled")
@@ -156,9 +157,11 @@ def _create_run(
     idempotency_key: str | None,
     request_hash: str | None,
     max_attempts: int,
+    workflow_run_id: uuid.UUID | None = None,
+    parent_run_id: uuid.UUID | None = None,
 ) -> _CreatedRun | None:
     """Inserts the run row and spawns its root task; None when the idempotency key is taken."""
-    run_id, task_id = uuid.uuid4(), uuid.uuid4()
+    run_id, task_id = workflow_run_id or uuid.uuid4(), uuid.uuid4()
     inserted = db.execute(
         conn,
         "insert_workflow_run",
@@ -174,7 +177,7 @@ def _create_run(
             "queue_name": queue_name,
             "task_id": task_id,
             "progress_total": len(plan.steps),
-            "parent_run_id": None,
+            "parent_run_id": parent_run_id,
             "deadline_seconds": plan.deadline_seconds,
             "deadline_action": plan.deadline_action,
         },
@@ -195,6 +198,40 @@ def _create_run(
     assert queue_run_id is not None  # the task id is new, so is its key
     append_event(conn, run_id, "submitted", None, {"workflow_name": plan.name, "tasks": len(plan.steps)})
     return _CreatedRun(run_id, task_id, queue_run_id)
+
+
+def start_child_run(
+    conn: db.Connection,
+    tenant_id: str,
+    queue_name: str,
+    *,
+    workflow_run_id: uuid.UUID,
+    parent_run_id: uuid.UUID,
+    definition: Any,
+    inputs: dict[str, Any],
+    max_attempts: int,
+) -> None:
+    """Creates a child run (a parallel branch, child workflow or activity) in the caller's transaction.
+
+    The caller commits it together with the parent's step, so it is created exactly once; the id
+    is chosen by the caller because the step's checkpoint records it.
+
+    Raises:
+        InvalidWorkflow: the child's definition cannot run.
+    """
+    _create_run(
+        conn,
+        tenant_id,
+        queue_name,
+        interpreter.build_plan(definition),
+        definition=definition,
+        inputs=inputs,
+        idempotency_key=None,
+        request_hash=None,
+        max_attempts=max_attempts,
+        workflow_run_id=workflow_run_id,
+        parent_run_id=parent_run_id,
+    )
 
 
 def get_run(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> db.Row:
@@ -278,6 +315,7 @@ def finish_run(
             "error": None if error is None else Jsonb(error),
         },
     )
+    children.notify_parent(conn, workflow_run_id)
 
 
 def append_event(
@@ -297,18 +335,28 @@ def append_event(
 
 
 def cancel_run(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> None:
-    """Cancels a run that has not finished; a worker running it stops at its next fenced write.
+    """Cancels a run that has not finished, then its unfinished child runs, each in its own transaction.
+
+    A worker running a cancelled run stops at its next fenced write.
 
     Raises:
         RunNotFound: no such run for this tenant.
         NotCancellable: the run already finished.
     """
     with conn.transaction():
-        run = _find_run_queue(conn, tenant_id, workflow_run_id)
+        run = find_run_queue(conn, tenant_id, workflow_run_id)
         if run["state"] in TERMINAL_STATES or not queue.cancel_task(conn, run["queue_name"], run["task_id"]):
             raise errors.NotCancellable(f"workflow run {workflow_run_id} is {run['state']} and cannot be cancelled")
         db.execute(conn, "mark_run_cancelled", {"workflow_run_id": workflow_run_id})
+        children.notify_parent(conn, workflow_run_id)
         append_event(conn, workflow_run_id, "cancelled", None, {})
+    # One transaction per child keeps the lock order (event, runs, task, run) of each cancel; a
+    # child that finishes meanwhile keeps its outcome.
+    for child in db.execute(
+        conn, "list_unfinished_child_runs", {"tenant_id": tenant_id, "parent_run_id": workflow_run_id}
+    ):
+        with contextlib.suppress(errors.NotCancellable):
+            cancel_run(conn, tenant_id, child["workflow_run_id"])
 
 
 def post_event(
@@ -322,7 +370,7 @@ def post_event(
     """
     events.validate(workflow_run_id, event_name, payload)
     with conn.transaction():
-        run = _find_run_queue(conn, tenant_id, workflow_run_id)
+        run = find_run_queue(conn, tenant_id, workflow_run_id)
         woken = events.emit_event(
             conn,
             run["queue_name"],
@@ -335,67 +383,16 @@ def post_event(
     return woken
 
 
-def _find_run_queue(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> db.Row:
-    rows = db.execute(conn, "find_run_queue", {"workflow_run_id": workflow_run_id, "tenant_id": tenant_id})
-    if not rows:
-        raise errors.RunNotFound(f"workflow run {workflow_run_id} not found")
-    return rows[0]
-
-
-def diagnose(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> dict[str, Any]:
-    """Explains why a run is (or is not) moving: its state, its queue attempt, lease, wake-up and wait.
+def find_run_queue(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> db.Row:
+    """Reads a run's state, root task and queue, scoped by tenant.
 
     Raises:
         RunNotFound: no such run for this tenant.
     """
-    run = _find_run_queue(conn, tenant_id, workflow_run_id)
-    rows = db.execute(conn, "diagnose_run", {"task_id": run["task_id"]}, queue=run["queue_name"])
-    attempt = rows[0] if rows else None
-    return {
-        "workflow_run_id": str(workflow_run_id),
-        "state": run["state"],
-        "queue": run["queue_name"],
-        "reason": _reason(run["state"], attempt),
-        "attempt": _attempt_view(attempt),
-    }
-
-
-def _reason(state: str, attempt: db.Row | None) -> str:
-    if state in TERMINAL_STATES:
-        return f"the run is {state}; it will not move again"
-    if attempt is None:
-        return "the run has no queue attempt: an invariant is broken; the timeout service reports it"
-    if attempt["run_state"] == "running":
-        if attempt["lease_expired"]:
-            return "its worker stopped renewing the lease; the timeout service will hand the run to another worker"
-        return f"running on worker {attempt['claimed_by']}; lease valid until {attempt['claim_expires_at'].isoformat()}"
-    if attempt["event_name"] is not None:
-        until = "with no timeout" if attempt["timeout_at"] is None else f"until {attempt['timeout_at'].isoformat()}"
-        return f"waiting for the event {attempt['event_name']!r} {until}"
-    if attempt["run_state"] == "sleeping" and not attempt["due"]:
-        return f"sleeping until {attempt['available_at'].isoformat()}"
-    return "ready and waiting for a worker: is a worker serving this queue?"
-
-
-def _attempt_view(attempt: db.Row | None) -> dict[str, Any] | None:
-    if attempt is None:
-        return None
-    return {
-        "attempt": attempt["attempt"],
-        "state": attempt["run_state"],
-        "claimed_by": attempt["claimed_by"],
-        "lease_expires_at": _iso(attempt["claim_expires_at"]),
-        "available_at": _iso(attempt["available_at"]),
-        "waiting_for_event": attempt["event_name"],
-        "wait_timeout_at": _iso(attempt["timeout_at"]),
-    }
-
-
-def _iso(value: Any) -> str | None:
-    # 'infinity' timestamps come back as datetime.max, which has no ISO form worth showing.
-    if value is None or value.year >= 9999:
-        return None
-    return str(value.isoformat())
+    rows = db.execute(conn, "find_run_queue", {"workflow_run_id": workflow_run_id, "tenant_id": tenant_id})
+    if not rows:
+        raise errors.RunNotFound(f"workflow run {workflow_run_id} not found")
+    return rows[0]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from hwe import db, queue, runs
+from hwe import children, db, queue, runs
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,11 @@ def list_queues(conn: db.Connection) -> list[str]:
 def expire_leases(conn: db.Connection, queue_name: str, limit: int) -> int:
     """Expires up to `limit` lapsed leases of one queue in one transaction; returns how many."""
     with conn.transaction():
-        return len(queue.expire_leases(conn, queue_name, limit))
+        expired = queue.expire_leases(conn, queue_name, limit)
+        for row in expired:
+            if row["task_state"] == "failed":  # out of attempts: the workflow run failed with it
+                children.notify_parent(conn, row["workflow_run_id"])
+        return len(expired)
 
 
 def enforce_deadlines(conn: db.Connection, limit: int) -> list[tuple[str, str]]:
@@ -48,6 +52,7 @@ def enforce_deadlines(conn: db.Connection, limit: int) -> list[tuple[str, str]]:
             queue.cancel_task(conn, run["queue_name"], run["task_id"])
             rows = db.execute(conn, "mark_run_past_deadline", {"workflow_run_id": run["workflow_run_id"]})
             if rows:
+                children.notify_parent(conn, run["workflow_run_id"])
                 runs.append_event(
                     conn, run["workflow_run_id"], "deadline_exceeded", None, {"action": run["deadline_action"]}
                 )

@@ -23,6 +23,9 @@ class Gate:
     kind: str
 
 
+FORK_OPERATORS = ("parallel", "multi_choice")
+
+
 def loop_owners(tasks: Mapping[str, Any]) -> dict[str, str]:
     """Maps every loop-body task id to the id of its top-level loop; they are never scheduled on their own.
 
@@ -82,12 +85,24 @@ def gates(operators: Mapping[str, Any]) -> dict[str, list[Gate]]:
 def check_references(operators: Mapping[str, Any]) -> None:
     """Checks that every switch, condition, join and handler target is a task of the same graph.
 
+    A join may also name the tasks of a parallel's (or multi_choice's) branch workflows: it judges
+    them after `tools.workflow.wait_for_parallel_branches` reported their final states.
+
     Raises:
         InvalidWorkflow: names the task, the field and the missing target.
     """
+    branch_tasks = {
+        task_id
+        for operator in operators.values()
+        if operator.operator_type in FORK_OPERATORS
+        for branch in operator.branch_workflows.values()
+        for task_id in branch.get("tasks") or {}
+    }
     for key, operator in operators.items():
         for field, targets in _references(operator):
             for target in targets:
+                if field == "join_tasks" and target in branch_tasks:
+                    continue
                 if target not in operators:
                     raise errors.InvalidWorkflow(f"task {key!r}: field {field!r} names {target!r}, which is not a task")
                 if target == key:

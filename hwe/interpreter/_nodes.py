@@ -1,7 +1,8 @@
 """Runs one ready task of a graph to its Outcome: guards, the operator, then publishing its result.
 
 Called by `_dag` for each task whose trigger rule holds. The plain operators (task, wait,
-emit_event, wait_for_event) live here; control flow is in `_control` and loops in `_loops`. Every
+emit_event, wait_for_event) live here; control flow is in `_control`, loops in `_loops`, the
+operators that start child runs in `_fork` and reflexive in `_reflexive`. Every
 operator ends in a durable step named `frame.step_name(task_id)`, so replay returns its checkpoint.
 A tool error becomes a `failed` Outcome; Suspend and engine faults propagate to the scheduler.
 """
@@ -18,10 +19,11 @@ import isodate
 import trio
 
 from hwe import errors, tools
-from hwe.interpreter import _control, _frame, _guards, _loops, _templating
+from hwe.interpreter import _control, _fork, _frame, _guards, _loops, _reflexive, _templating
 from hwe.interpreter._frame import Frame, Outcome
 from hwe.interpreter._plan import Step
 
+BRANCH_JOIN_TOOL = "tools.workflow.wait_for_parallel_branches"
 _TASK_FAILURES = (errors.ToolError, errors.EventTimeout, errors.InvalidEvent)
 
 
@@ -39,6 +41,10 @@ async def run_node(frame: Frame, step: Step) -> Outcome:
     if outcome.state == "success":
         variables = step.operator_type == "task" and _frame.sets_variables(operator.function)
         _frame.publish(frame.scope, step.task_id, step.result_key, outcome.value, variables=variables)
+        if step.operator_type == "task" and operator.function == BRANCH_JOIN_TOOL:
+            # A join placed after the wait judges the branches' own tasks by their final states.
+            for branch in outcome.value.values():
+                frame.states.update({k: v for k, v in branch["tasks"].items() if k not in frame.states})
     return outcome
 
 
@@ -48,6 +54,10 @@ async def _run_operator(frame: Frame, step: Step) -> Outcome:
         return await _control.run(frame, step)
     if kind in ("foreach", "while"):
         return await _loops.run(frame, step)
+    if kind in ("parallel", "multi_choice", "child_workflow", "activity"):
+        return await _fork.run(frame, step)
+    if kind == "reflexive":
+        return await _reflexive.run(frame, step)
     if kind == "task":
         return Outcome("success", await _run_task(frame, step))
     return Outcome("success", await _run_wait_or_event(frame, step))

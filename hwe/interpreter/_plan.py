@@ -30,6 +30,11 @@ SUPPORTED_OPERATORS = (
     "join",
     "foreach",
     "while",
+    "parallel",
+    "multi_choice",
+    "child_workflow",
+    "activity",
+    "reflexive",
 )
 LOOP_OPERATORS = ("foreach", "while")
 
@@ -159,12 +164,55 @@ def _check_operator(key: str, operator: Any) -> None:
             f"task {key!r}: field 'operator_type': {operator.operator_type!r} is not supported by this "
             f"engine version (supported: {', '.join(SUPPORTED_OPERATORS)})"
         )
-    if operator.operator_type == "task" and tools.get(operator.function) is None:
+    if operator.operator_type in ("task", "activity") and tools.get(operator.function) is None:
         raise errors.InvalidWorkflow(f"task {key!r}: field 'function': unknown tool {operator.function!r}")
+    if operator.operator_type == "reflexive":
+        for field in ("generator", "verifier"):
+            if tools.get(getattr(operator, field)) is None:
+                raise errors.InvalidWorkflow(
+                    f"task {key!r}: field {field!r}: unknown tool {getattr(operator, field)!r}"
+                )
+    if operator.operator_type in _graph.FORK_OPERATORS:
+        _check_branches(key, operator)
+    if operator.operator_type == "child_workflow":
+        _check_children(key, operator.children)
+    if operator.operator_type == "foreach" and operator.dynamic:
+        raise errors.InvalidWorkflow(
+            f"task {key!r}: field 'dynamic': adding items to a running foreach is not supported; "
+            "start a child workflow per new item instead"
+        )
     if operator.operator_type == "while":
         cap = operator.metadata.get("max_iterations", 100)
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
             raise errors.InvalidWorkflow(f"task {key!r}: field 'metadata.max_iterations': a positive integer")
+
+
+def _check_branches(key: str, operator: Any) -> None:
+    # Each branch is a workflow of its own, started as a child run: validate it now, so a bad
+    # branch is a 400 at submission, not a failure halfway through the run.
+    if operator.operator_type == "multi_choice":
+        for name in operator.branches:
+            if name not in operator.branch_workflows:
+                raise errors.InvalidWorkflow(
+                    f"task {key!r}: field 'branch_workflows' has no workflow for branch {name!r}"
+                )
+    if not operator.branch_workflows:
+        raise errors.InvalidWorkflow(f"task {key!r}: field 'branch_workflows': at least one branch is needed")
+    for name, branch in operator.branch_workflows.items():
+        try:
+            build_plan(branch)
+        except errors.InvalidWorkflow as err:
+            raise errors.InvalidWorkflow(f"task {key!r}: field 'branch_workflows.{name}': {err}") from err
+
+
+def _check_children(key: str, children: dict[str, Any]) -> None:
+    if not children:
+        raise errors.InvalidWorkflow(f"task {key!r}: field 'children': at least one child is needed")
+    for branch, child in children.items():
+        if not isinstance(child, dict) or not isinstance(child.get("workflow_name"), str):
+            raise errors.InvalidWorkflow(f"task {key!r}: field 'children.{branch}.workflow_name': a workflow name")
+        if not isinstance(child.get("inputs", {}), dict):
+            raise errors.InvalidWorkflow(f"task {key!r}: field 'children.{branch}.inputs': an object")
 
 
 def _driver_timeout(definition: dict[str, Any]) -> float | None:

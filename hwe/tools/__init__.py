@@ -26,6 +26,7 @@ _BUILTIN_MODULES = (
     "hwe.tools.apps",
     "hwe.tools.http",
     "hwe.tools.code",
+    "hwe.tools.workflow",
     "hwe.tools.secrets",
 )
 # Every `apps.<publisher>.<app>.<action>` resolves to the one tool registered under this name.

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import errors, runs
+from hwe import diagnosis, errors, runs
 from services.api import _state
 
 
@@ -45,8 +45,8 @@ async def post_event(request: Request) -> Response:
 async def diagnose_workflow(request: Request) -> Response:
     """GET /api/v1/workflows/{id}/diagnosis: why the run is (or is not) moving, in one sentence and the facts."""
     principal = await _state.authenticate(request)
-    diagnosis = await _state.get(request).call(runs.diagnose, principal.tenant_id, _run_id(request))
-    return _state.success(diagnosis)
+    found = await _state.get(request).call(diagnosis.diagnose, principal.tenant_id, _run_id(request))
+    return _state.success(found)
 
 
 def _run_id(request: Request) -> uuid.UUID:

@@ -24,14 +24,14 @@ WITH candidate AS (
     SET state = 'running', first_started_at = coalesce(t.first_started_at, hwe.current_time())
     FROM claimed c
     WHERE t.task_id = c.task_id
-    RETURNING t.task_id, t.workflow_run_id, t.task_name, t.params
+    RETURNING t.task_id, t.workflow_run_id, t.task_name, t.params, t.max_attempts
 ), workflow AS (
     UPDATE hwe.workflow_run w
     SET state = 'running', started_at = coalesce(w.started_at, hwe.current_time()), updated_at = hwe.current_time()
     FROM task t
     WHERE w.workflow_run_id = t.workflow_run_id AND w.state IN ('pending', 'sleeping', 'waiting')
 )
-SELECT c.run_id, c.task_id, c.attempt, c.fencing_token, t.workflow_run_id, t.task_name, t.params,
+SELECT c.run_id, c.task_id, c.attempt, c.fencing_token, t.max_attempts, t.workflow_run_id, t.task_name, t.params,
        c.wake_event, c.event_payload, hwe.current_time() AS claimed_at
 FROM claimed c
 JOIN task t USING (task_id)

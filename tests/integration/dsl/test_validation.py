@@ -38,7 +38,10 @@ def _broken(example: str, task_id: str, field: str, value: Any) -> dict[str, Any
         (_broken("switch_with_join", "classify", "dependencies", ["h_csv"]), "cycle"),
         (_broken("three_shell_steps", "greet", "dependencies", ["greet"]), "cycle"),
         (_broken("foreach_sequential", "after", "task_id", "stamp"), "task 'after': field 'task_id' is 'stamp'"),
-        (_broken("three_shell_steps", "combine", "operator_type", "parallel"), "'parallel' is not supported"),
+        (
+            _broken("three_shell_steps", "combine", "operator_type", "parallel"),
+            "task 'combine': field 'branch_workflows': at least one branch is needed",
+        ),
     ],
 )
 def test_graph_that_cannot_run_gets_400_naming_the_problem(
@@ -65,3 +68,45 @@ def test_result_key_equal_to_its_task_id_publishes_the_result_under_that_name(ru
     run = finish(runner, load("trigger_rule_grid"))
 
     assert run["context"]["ok"]["stdout"] == "ok\n"
+
+
+def test_a_bad_parallel_branch_is_a_400_naming_the_task_and_the_branch(tenant: Tenant) -> None:
+    definition = load("parallel_fan_out")
+    definition["tasks"]["fork"]["branch_workflows"]["b"]["tasks"]["b1"]["function"] = "tools.nope"
+
+    response = tenant.submit(definition)
+
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert "'fork'" in message and "branch_workflows.b" in message and "tools.nope" in message
+
+
+def test_a_child_workflow_without_a_workflow_name_is_a_400(tenant: Tenant) -> None:
+    definition = load("child_workflows_fan_out")
+    del definition["tasks"]["fan"]["children"]["second"]["workflow_name"]
+
+    response = tenant.submit(definition)
+
+    assert response.status_code == 400
+    assert "children.second.workflow_name" in response.json()["message"]
+
+
+def test_a_reflexive_with_an_unknown_verifier_is_a_400(tenant: Tenant) -> None:
+    definition = load("reflexive_until_verified")
+    definition["tasks"]["draft"]["verifier"] = "tools.llm.judge"
+
+    response = tenant.submit(definition)
+
+    assert response.status_code == 400
+    assert "'verifier'" in response.json()["message"]
+
+
+def test_a_dynamic_foreach_is_a_400_rather_than_silently_static(tenant: Tenant) -> None:
+    definition = load("foreach_sequential")
+    loop = next(key for key, task in definition["tasks"].items() if task["operator_type"] == "foreach")
+    definition["tasks"][loop]["dynamic"] = True
+
+    response = tenant.submit(definition)
+
+    assert response.status_code == 400
+    assert "'dynamic'" in response.json()["message"]
