@@ -40,6 +40,8 @@ class Settings:
     worker_drain_seconds: float = 30.0
     worker_health_file: Path | None = None
     worker_metrics_port: int = 0
+    # Comma-separated names of the worker's environment variables that `{{ENV.NAME}}` may read.
+    template_env: str = ""
     timeout_scan_seconds: float = 1.0
     timeout_batch: int = 100
     timeout_metrics_port: int = 0
@@ -76,6 +78,7 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("api", "port", "HWE_API_PORT", "api_port"),
     ("api", "rate_limit_per_second", "HWE_API_RATE_LIMIT_PER_SECOND", "api_rate_limit_per_second"),
     ("api", "rate_limit_burst", "HWE_API_RATE_LIMIT_BURST", "api_rate_limit_burst"),
+    ("worker", "template_env", "HWE_TEMPLATE_ENV", "template_env"),
     ("cli", "api_url", "HWE_API_URL", "api_url"),
     ("cli", "api_key", "HWE_API_KEY", "api_key"),
     ("worker", "count", "HWE_WORKERS", "workers"),

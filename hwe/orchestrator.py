@@ -10,7 +10,9 @@ fence (lease expired, run cancelled) ends the attempt with no write at all.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import trio
@@ -28,14 +30,20 @@ class Outcome:
     detail: Any = None
 
 
-async def execute_claimed(database: db.Database, claim: queue.ClaimedTask, lease_seconds: float) -> None:
+async def execute_claimed(
+    database: db.Database,
+    claim: queue.ClaimedTask,
+    lease_seconds: float,
+    template_env: Mapping[str, str] = MappingProxyType({}),
+) -> None:
     """Executes a claimed root task and commits its outcome.
 
+    `template_env` is what `{{ENV.NAME}}` may read: the worker's allow-listed environment variables.
     If the execution is cancelled (a draining worker) the run is handed back to the queue first.
     """
     finished = False
     try:
-        outcome = await _run_under_lease(database, claim, lease_seconds)
+        outcome = await _run_under_lease(database, claim, lease_seconds, template_env)
         finished = True
     finally:
         if not finished:
@@ -59,23 +67,27 @@ async def execute_claimed(database: db.Database, claim: queue.ClaimedTask, lease
         logger.warning("run %s lost its lease before its %s was committed", claim.run_id, outcome.kind)
 
 
-async def _run_under_lease(database: db.Database, claim: queue.ClaimedTask, lease_seconds: float) -> Outcome | None:
+async def _run_under_lease(
+    database: db.Database, claim: queue.ClaimedTask, lease_seconds: float, template_env: Mapping[str, str]
+) -> Outcome | None:
     """Runs the workflow while a heartbeat renews the lease; None when the lease was lost."""
     outcome = None
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_keep_lease, database, claim, lease_seconds, nursery.cancel_scope)
-        outcome = await _run(database, claim, lease_seconds)
+        outcome = await _run(database, claim, lease_seconds, template_env)
         nursery.cancel_scope.cancel()
     return outcome
 
 
-async def _run(database: db.Database, claim: queue.ClaimedTask, lease_seconds: float) -> Outcome | None:
+async def _run(
+    database: db.Database, claim: queue.ClaimedTask, lease_seconds: float, template_env: Mapping[str, str]
+) -> Outcome | None:
     try:
         run, checkpoints = await database.run(_load, claim)
         while True:
             ctx = durable.DurableContext(database, claim, run.tenant_id, checkpoints, lease_seconds)
             try:
-                return Outcome("success", await interpreter.run_workflow(ctx, run.plan, run.inputs))
+                return Outcome("success", await interpreter.run_workflow(ctx, run.plan, run.inputs, template_env))
             except errors.Suspend as suspend:
                 if await database.run(_suspend, claim, run.tenant_id, suspend.request, lease_seconds):
                     return Outcome("suspended")

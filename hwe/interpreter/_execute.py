@@ -8,6 +8,7 @@ finished graph means for the run: completed, failed, or ended early by a termina
 from __future__ import annotations
 
 from collections import ChainMap
+from collections.abc import Mapping
 from typing import Any
 
 from hwe import durable, errors
@@ -16,8 +17,13 @@ from hwe.interpreter._frame import Frame
 from hwe.interpreter._plan import Plan
 
 
-async def run_workflow(ctx: durable.DurableContext, plan: Plan, inputs: dict[str, Any]) -> dict[str, Any]:
+async def run_workflow(
+    ctx: durable.DurableContext, plan: Plan, inputs: dict[str, Any], template_env: Mapping[str, str]
+) -> dict[str, Any]:
     """Executes the tasks of the plan as their trigger rules allow; returns the run's result.
+
+    `template_env` is what `{{ENV.NAME}}` reads: only the environment variables the worker's
+    `template_env` setting allows, never the rest of the worker's environment.
 
     Steps already checkpointed are replayed from their checkpoint, never run again. Independent
     tasks run concurrently. A failure whose on_failure handler succeeded counts as handled.
@@ -36,6 +42,7 @@ async def run_workflow(ctx: durable.DurableContext, plan: Plan, inputs: dict[str
         "inputs": {**plan.variables, **inputs},
         "workflow_run_id": run_id,
         "workflow_id": run_id,
+        "ENV": dict(template_env),
     }
     graph = await _dag.run_graph(Frame(ctx, ChainMap(scope)), plan.steps)
     if graph.termination is not None:

@@ -25,7 +25,7 @@ from hwe.interpreter._frame import Frame, Outcome
 from hwe.interpreter._plan import Step
 
 # Names of the parent's scope that describe the parent itself, not data a child should inherit.
-_OWN_NAMES = ("inputs", "workflow_run_id", "workflow_id")
+_OWN_NAMES = ("inputs", "workflow_run_id", "workflow_id", "ENV")
 
 
 async def run(frame: Frame, step: Step) -> Outcome:

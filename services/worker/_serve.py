@@ -66,6 +66,7 @@ async def _claim_loop(
     runs_nursery: trio.Nursery,
 ) -> None:
     in_flight = 0
+    template_env = allowed_environment(settings.template_env)
     # True when the last claim filled every free slot: more runs are probably waiting, so a finished
     # run should claim again at once. Otherwise a finished run waits for a NOTIFY or the poll, which
     # spares the database a claim that would come back empty.
@@ -74,7 +75,7 @@ async def _claim_loop(
     async def run_one(claim: queue.ClaimedTask) -> None:
         nonlocal in_flight
         try:
-            await orchestrator.execute_claimed(database, claim, settings.worker_lease_seconds)
+            await orchestrator.execute_claimed(database, claim, settings.worker_lease_seconds, template_env)
         finally:
             in_flight -= 1
             if backlog:
@@ -151,3 +152,9 @@ async def _watch_signals(stop: trio.Event) -> None:
 def _touch(path: Path | None) -> None:
     if path is not None:
         path.touch()
+
+
+def allowed_environment(names: str) -> dict[str, str]:
+    """The worker's environment variables named in the comma-separated allow-list, for `{{ENV.NAME}}`."""
+    allowed = {name.strip() for name in names.split(",") if name.strip()}
+    return {name: value for name, value in os.environ.items() if name in allowed}
