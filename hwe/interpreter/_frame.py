@@ -3,16 +3,19 @@
 A Frame is one graph being run (the workflow, or one loop iteration): the durable context, the
 template scope (an iteration's own names layered over the run's), the step-name suffix that keeps
 iterations apart (`body1[2]`) and the live task states a join reads. Used by `_dag`, `_nodes`,
-`_control` and `_loops`; holds no logic beyond publishing a result into the scope.
+`_control` and `_loops`; holds no logic beyond publishing a result into the scope and building a tool call.
 """
 
 from __future__ import annotations
 
+import types
 from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from hwe import durable, errors, tools
+from hwe.interpreter import _templating
 
 TERMINAL = ("success", "failed", "skipped")
 
@@ -89,3 +92,25 @@ def sets_variables(function: str) -> bool:
     """True when the tool's result is a dict of run variables (tools.simple_counter.*)."""
     tool = tools.get(function)
     return tool is not None and tool.sets_variables
+
+
+def tool_call(
+    frame: Frame, step_name: str, function: str, args: list[Any], kwargs: dict[str, Any], scope: Mapping[str, Any]
+) -> tuple[tools.Tool, tools.ToolCall]:
+    """The tool `function` names and its call as step `step_name`, with args and kwargs rendered in `scope`."""
+    tool = tools.get(function)
+    if tool is None:
+        raise errors.PermanentError(f"unknown tool {function!r}")
+    run_id = str(frame.ctx.workflow_run_id)
+    call = tools.ToolCall(
+        args=_templating.render(list(args), scope),
+        kwargs=_templating.render(dict(kwargs), scope),
+        workflow_run_id=run_id,
+        idempotency_key=f"{run_id}:{step_name}",
+        environment={"HIGHWAY_WORKFLOW_RUN_ID": run_id, "HIGHWAY_IDEMPOTENCY_KEY": f"{run_id}:{step_name}"},
+        variables=types.MappingProxyType(scope),  # read-only, and no copy per step
+        context=frame.ctx,
+        step_prefix=f"{step_name}/",
+        tool_name=function,
+    )
+    return tool, call

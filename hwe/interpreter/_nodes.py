@@ -10,7 +10,6 @@ A tool error becomes a `failed` Outcome; Suspend and engine faults propagate to 
 from __future__ import annotations
 
 import functools
-import types
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -82,21 +81,7 @@ async def _run_wait_or_event(frame: Frame, step: Step) -> Any:
 
 async def _run_task(frame: Frame, step: Step) -> Any:
     operator, ctx, name = step.operator, frame.ctx, frame.step_name(step.task_id)
-    tool = tools.get(operator.function)
-    if tool is None:
-        raise errors.PermanentError(f"unknown tool {operator.function!r}")
-    run_id = str(ctx.workflow_run_id)
-    call = tools.ToolCall(
-        args=_templating.render(list(operator.args), frame.scope),
-        kwargs=_templating.render(dict(operator.kwargs), frame.scope),
-        workflow_run_id=run_id,
-        idempotency_key=f"{run_id}:{name}",
-        environment={"HIGHWAY_WORKFLOW_RUN_ID": run_id, "HIGHWAY_IDEMPOTENCY_KEY": f"{run_id}:{name}"},
-        variables=types.MappingProxyType(frame.scope),  # read-only, and no copy per step
-        context=ctx,
-        step_prefix=f"{name}/",
-        tool_name=operator.function,
-    )
+    tool, call = _frame.tool_call(frame, name, operator.function, operator.args, operator.kwargs, frame.scope)
     body: Callable[[], Awaitable[Any]] = functools.partial(_with_timeout, tool, call, step.timeout_seconds)
     if step.circuit_breaker is not None:
         # Inside the step's body: a replayed step neither runs the tool nor counts as a call.

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hwe import errors, tools
-from hwe.interpreter import _templating
+from hwe import errors
+from hwe.interpreter import _frame, _templating
 from hwe.interpreter._frame import Frame, Outcome
 from hwe.interpreter._plan import Step
 
@@ -53,21 +53,7 @@ async def run(frame: Frame, step: Step) -> Outcome:
 
 
 async def _call(frame: Frame, step_name: str, function: str, kwargs: dict[str, Any], names: Mapping[str, Any]) -> Any:
-    tool = tools.get(function)
-    if tool is None:
-        raise errors.PermanentError(f"unknown tool {function!r}")
-    run_id = str(frame.ctx.workflow_run_id)
-    call = tools.ToolCall(
-        args=[],
-        kwargs=_templating.render(dict(kwargs), frame.scope.new_child(dict(names))),
-        workflow_run_id=run_id,
-        idempotency_key=f"{run_id}:{step_name}",
-        environment={"HIGHWAY_WORKFLOW_RUN_ID": run_id, "HIGHWAY_IDEMPOTENCY_KEY": f"{run_id}:{step_name}"},
-        variables=frame.scope,
-        context=frame.ctx,
-        step_prefix=f"{step_name}/",
-        tool_name=function,
-    )
+    tool, call = _frame.tool_call(frame, step_name, function, [], kwargs, frame.scope.new_child(dict(names)))
     return await frame.ctx.step(step_name, tool.run, call)
 
 
