@@ -31,15 +31,14 @@ def finished_event(workflow_run_id: uuid.UUID | str) -> str:
     return f"run_finished:{workflow_run_id}"
 
 
-def notify_parent(conn: db.Connection, workflow_run_id: uuid.UUID) -> None:
-    """Emits `run_finished:<id>` when the run has a parent and has finished; else does nothing.
+def notify_parent(conn: db.Connection, child: db.Row) -> None:
+    """Emits `run_finished:<id>` for a run that just finished, when it has a parent; else does nothing.
 
-    Called in the transaction that finished the run, after its rows were updated.
+    Called in the transaction that finished the run, with the row its finishing statement returned
+    (workflow_run_id, parent_run_id, tenant_id, queue_name, state, result, error).
     """
-    rows = db.execute(conn, "find_finished_child_run", {"workflow_run_id": workflow_run_id})
-    if not rows:
+    if child["parent_run_id"] is None:
         return
-    child = rows[0]
     payload: dict[str, Any] = {
         "workflow_run_id": str(child["workflow_run_id"]),
         "status": child["state"],
@@ -60,39 +59,28 @@ def notify_parent(conn: db.Connection, workflow_run_id: uuid.UUID) -> None:
     )
 
 
-def read_outcomes(conn: db.Connection, tenant_id: str, task_ids: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+def read_outcomes(
+    conn: db.Connection, tenant_id: str, queue_name: str, task_ids: dict[str, list[str]]
+) -> dict[str, dict[str, Any]]:
     """Reads how a parent's child runs stand: `{run id: {workflow_run_id, status, result, error, tasks}}`.
 
-    `task_ids` maps each child run id to its top-level task ids; `tasks` gives each one's state
-    (`success`, `failed`, or `skipped` when it never ran) from the child's own checkpoints, where a
-    top-level task's step is named by its id. A join over branch tasks reads them.
+    The children are on the parent's queue `queue_name`. `task_ids` maps each child run id to its
+    top-level task ids; `tasks` gives each one's state (`success`, `failed`, or `skipped` when it
+    never ran) from the child's own checkpoints. A join over branch tasks reads them.
     """
+    rows = db.execute(
+        conn, "find_child_runs", {"tenant_id": tenant_id, "workflow_run_ids": list(task_ids)}, queue=queue_name
+    )
     outcomes: dict[str, dict[str, Any]] = {}
-    with conn.transaction():  # one snapshot
-        rows = db.execute(
-            conn,
-            "find_child_runs",
-            {"tenant_id": tenant_id, "workflow_run_ids": list(task_ids)},
-        )
-        for row in rows:
-            statuses = {
-                step["step_name"]: step["status"]
-                for step in db.execute(
-                    conn,
-                    "list_step_statuses",
-                    {"task_id": row["task_id"], "step_names": task_ids[str(row["workflow_run_id"])]},
-                    queue=row["queue_name"],
-                )
-            }
-            outcomes[str(row["workflow_run_id"])] = {
-                "workflow_run_id": str(row["workflow_run_id"]),
-                "status": row["state"],
-                "result": _output(row["result"]),
-                "error": row["error"],
-                "tasks": {
-                    task_id: _TASK_STATES[statuses.get(task_id)] for task_id in task_ids[str(row["workflow_run_id"])]
-                },
-            }
+    for row in rows:
+        run_id = str(row["workflow_run_id"])
+        outcomes[run_id] = {
+            "workflow_run_id": run_id,
+            "status": row["state"],
+            "result": _output(row["result"]),
+            "error": row["error"],
+            "tasks": {task_id: _TASK_STATES[row["step_statuses"].get(task_id)] for task_id in task_ids[run_id]},
+        }
     return outcomes
 
 
@@ -128,7 +116,7 @@ async def await_children(
                 f"child run {run_id} ({branch!r}) did not finish within {timeout_seconds:g} seconds"
             ) from err
     task_ids = {run_id: tasks for run_id, tasks in children.values()}
-    outcomes = await ctx.read(read_outcomes, ctx.tenant_id, task_ids)
+    outcomes = await ctx.read(read_outcomes, ctx.tenant_id, ctx.queue_name, task_ids)
     missing = [run_id for run_id in task_ids if run_id not in outcomes]
     if missing:
         raise errors.PermanentError(f"no run {missing[0]} of this tenant (was it cleaned up?)")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 import trio
@@ -34,7 +33,7 @@ async def execute_claimed(
     database: db.Database,
     claim: queue.ClaimedTask,
     lease_seconds: float,
-    template_env: Mapping[str, str] = MappingProxyType({}),
+    template_env: Mapping[str, str],
 ) -> None:
     """Executes a claimed root task and commits its outcome.
 

@@ -304,8 +304,8 @@ def finish_run(
     result: Any = None,
     error: dict[str, Any] | None = None,
 ) -> None:
-    """Moves a run to a terminal state; called inside the orchestrator's outcome transaction."""
-    db.execute(
+    """Moves a run to a terminal state (telling its parent, if any); called inside an outcome transaction."""
+    rows = db.execute(
         conn,
         "finish_workflow_run",
         {
@@ -315,7 +315,8 @@ def finish_run(
             "error": None if error is None else Jsonb(error),
         },
     )
-    children.notify_parent(conn, workflow_run_id)
+    for finished in rows:
+        children.notify_parent(conn, finished)
 
 
 def append_event(
@@ -347,8 +348,8 @@ def cancel_run(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) 
         run = find_run_queue(conn, tenant_id, workflow_run_id)
         if run["state"] in TERMINAL_STATES or not queue.cancel_task(conn, run["queue_name"], run["task_id"]):
             raise errors.NotCancellable(f"workflow run {workflow_run_id} is {run['state']} and cannot be cancelled")
-        db.execute(conn, "mark_run_cancelled", {"workflow_run_id": workflow_run_id})
-        children.notify_parent(conn, workflow_run_id)
+        for cancelled in db.execute(conn, "mark_run_cancelled", {"workflow_run_id": workflow_run_id}):
+            children.notify_parent(conn, cancelled)
         append_event(conn, workflow_run_id, "cancelled", None, {})
     # One transaction per child keeps the lock order (event, runs, task, run) of each cancel; a
     # child that finishes meanwhile keeps its outcome.

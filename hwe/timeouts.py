@@ -38,8 +38,8 @@ def expire_leases(conn: db.Connection, queue_name: str, limit: int) -> int:
     with conn.transaction():
         expired = queue.expire_leases(conn, queue_name, limit)
         for row in expired:
-            if row["task_state"] == "failed":  # out of attempts: the workflow run failed with it
-                children.notify_parent(conn, row["workflow_run_id"])
+            if row["state"] is not None:  # out of attempts: the workflow run failed with it
+                children.notify_parent(conn, row)
         return len(expired)
 
 
@@ -52,7 +52,7 @@ def enforce_deadlines(conn: db.Connection, limit: int) -> list[tuple[str, str]]:
             queue.cancel_task(conn, run["queue_name"], run["task_id"])
             rows = db.execute(conn, "mark_run_past_deadline", {"workflow_run_id": run["workflow_run_id"]})
             if rows:
-                children.notify_parent(conn, run["workflow_run_id"])
+                children.notify_parent(conn, rows[0])
                 runs.append_event(
                     conn, run["workflow_run_id"], "deadline_exceeded", None, {"action": run["deadline_action"]}
                 )

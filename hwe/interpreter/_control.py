@@ -57,13 +57,7 @@ async def _terminate(frame: Frame, step: Step) -> Outcome:
     operator = step.operator
     status = str(getattr(operator.status, "value", operator.status))
     summary = {"status": status, "result": _templating.render(operator.result, frame.scope), "reason": operator.reason}
-    recorded = await frame.ctx.step(
-        frame.step_name(step.task_id),
-        _same,
-        summary,
-        result_key=step.result_key,
-        advances_progress=frame.top_level,
-    )
+    recorded = await _frame.record(frame, step, summary)
     termination = Termination(step.task_id, recorded["status"], recorded["result"], recorded["reason"])
     return Outcome("success", recorded, termination=termination)
 
@@ -74,9 +68,7 @@ async def _join(frame: Frame, step: Step) -> Outcome:
     mode = str(getattr(operator.join_mode, "value", operator.join_mode))
     held = join_holds(mode, states)
     summary = {"join_mode": mode, "states": states, "satisfied": held}
-    recorded = await frame.ctx.step(
-        frame.step_name(step.task_id), _same, summary, result_key=step.result_key, advances_progress=frame.top_level
-    )
+    recorded = await _frame.record(frame, step, summary)
     if not recorded["satisfied"]:
         return _frame.failed(step.task_id, f"join {mode} not satisfied by {recorded['states']}")
     return Outcome("success", recorded)
@@ -114,7 +106,3 @@ async def _decide(frame: Frame, step: Step, decide: Any, *args: Any) -> dict[str
         frame.step_name(step.task_id), decide, *args, result_key=step.result_key, advances_progress=frame.top_level
     )
     return decision
-
-
-def _same(value: Any) -> Any:
-    return value

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hwe import children, db, definitions, errors, runs
-from hwe.interpreter import _expressions, _templating
+from hwe.interpreter import _expressions, _frame, _templating
 from hwe.interpreter._frame import Frame, Outcome
 from hwe.interpreter._plan import Step
 
@@ -42,7 +42,9 @@ async def _fork(frame: Frame, step: Step) -> Any:
     operator = step.operator
     chosen = list(operator.branch_workflows)
     if step.operator_type == "multi_choice":
-        chosen = [name for name, branch in operator.branches.items() if _holds(branch.condition, frame.scope)]
+        chosen = [
+            name for name, branch in operator.branches.items() if _expressions.evaluate(branch.condition, frame.scope)
+        ]
         if len(chosen) < operator.minimum_branches:
             raise errors.PermanentError(
                 f"{len(chosen)} branch(es) matched, fewer than minimum_branches={operator.minimum_branches}"
@@ -56,25 +58,21 @@ async def _fork(frame: Frame, step: Step) -> Any:
         "branches": {name: {"workflow_run_id": spec.run_id, "task_ids": spec.task_ids} for name, spec in specs.items()},
         "skipped_branches": [name for name in operator.branch_workflows if name not in specs],
     }
-    return await _commit(frame, step, handle, functools.partial(_start_children, frame, specs))
+    return await _frame.record(frame, step, handle, also=functools.partial(_start_children, frame, specs))
 
 
 async def _child_workflows(frame: Frame, step: Step) -> Any:
     operator, ctx, name = step.operator, frame.ctx, frame.step_name(step.task_id)
+    # Filled by the start step's body, which runs (reading the stored definitions) only until it
+    # commits; a replay after that returns the committed ids and reads nothing.
     specs: dict[str, _ChildSpec] = {}
-    for branch, child in operator.children.items():
-        workflow_name = child.get("workflow_name")
-        inputs = _templating.render(child.get("inputs") or {}, frame.scope)
-        if not isinstance(workflow_name, str) or not isinstance(inputs, dict):
-            raise errors.PermanentError(f"child {branch!r}: needs a workflow_name and inputs that are an object")
-        try:
-            stored = await ctx.read(definitions.get_definition_version, ctx.tenant_id, workflow_name)
-        except errors.DefinitionNotFound as err:
-            raise errors.PermanentError(f"child {branch!r}: {err}") from err
-        specs[branch] = _ChildSpec(stored.definition, inputs)
-    started = {branch: {"workflow_run_id": spec.run_id, "task_ids": spec.task_ids} for branch, spec in specs.items()}
-    # The committed ids count: after a crash before this commit, new ids are drawn and nothing was started.
-    started = await ctx.step(f"{name}/start", _same, started, also=functools.partial(_start_children, frame, specs))
+
+    async def prepare() -> dict[str, Any]:
+        for branch, child in operator.children.items():
+            specs[branch] = await _stored_child(frame, branch, child)
+        return {branch: {"workflow_run_id": spec.run_id, "task_ids": spec.task_ids} for branch, spec in specs.items()}
+
+    started = await ctx.step(f"{name}/start", prepare, also=functools.partial(_start_children, frame, specs))
     waiting = {branch: (child["workflow_run_id"], child["task_ids"]) for branch, child in started.items()}
     return await ctx.step(
         name,
@@ -86,6 +84,19 @@ async def _child_workflows(frame: Frame, step: Step) -> Any:
         result_key=step.result_key,
         advances_progress=frame.top_level,
     )
+
+
+async def _stored_child(frame: Frame, branch: str, child: dict[str, Any]) -> _ChildSpec:
+    ctx = frame.ctx
+    workflow_name = child.get("workflow_name")
+    inputs = _templating.render(child.get("inputs") or {}, frame.scope)
+    if not isinstance(workflow_name, str) or not isinstance(inputs, dict):
+        raise errors.PermanentError(f"child {branch!r}: needs a workflow_name and inputs that are an object")
+    try:
+        stored = await ctx.read(definitions.get_definition_version, ctx.tenant_id, workflow_name)
+    except errors.DefinitionNotFound as err:
+        raise errors.PermanentError(f"child {branch!r}: {err}") from err
+    return _ChildSpec(stored.definition, inputs)
 
 
 async def _collect(ctx: Any, prefix: str, waiting: dict[str, tuple[str, list[str]]], timeout: float | None) -> Any:
@@ -120,17 +131,8 @@ async def _activity(frame: Frame, step: Step) -> Any:
         "completion_event": children.finished_event(spec.run_id),
         "status": "queued",
     }
-    return await _commit(frame, step, handle, functools.partial(_start_children, frame, {step.task_id: spec}))
-
-
-async def _commit(frame: Frame, step: Step, handle: dict[str, Any], start: Any) -> Any:
-    return await frame.ctx.step(
-        frame.step_name(step.task_id),
-        _same,
-        handle,
-        result_key=step.result_key,
-        advances_progress=frame.top_level,
-        also=start,
+    return await _frame.record(
+        frame, step, handle, also=functools.partial(_start_children, frame, {step.task_id: spec})
     )
 
 
@@ -173,11 +175,3 @@ def _branch_definition(branch: Mapping[str, Any], scope: Mapping[str, Any]) -> d
     definition = dict(branch)
     definition["variables"] = {**inherited, **(branch.get("variables") or {})}
     return definition
-
-
-def _holds(condition: str, scope: Mapping[str, Any]) -> bool:
-    return _expressions.evaluate(condition, scope)
-
-
-def _same(value: Any) -> Any:
-    return value

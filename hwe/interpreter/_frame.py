@@ -12,10 +12,13 @@ import types
 from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwe import durable, errors, tools
 from hwe.interpreter import _templating
+
+if TYPE_CHECKING:
+    from hwe.interpreter._plan import Step
 
 TERMINAL = ("success", "failed", "skipped")
 
@@ -63,6 +66,26 @@ class Frame:
     def iteration(self, index: int, names: dict[str, Any]) -> Frame:
         """A frame for iteration `index` of a loop body, with `names` bound over this frame's scope."""
         return Frame(self.ctx, self.scope.new_child(names), f"{self.suffix}[{index}]")
+
+
+async def record(frame: Frame, step: Step, value: Any, *, also: durable.Write | None = None) -> Any:
+    """Commits `value` as the task's result: the step named after the task in this frame, published
+    under its result_key and, for the workflow's own tasks, counted in the run's progress.
+
+    `also` are writes committed with it (see `DurableContext.step`). Returns the committed value.
+    """
+    return await frame.ctx.step(
+        frame.step_name(step.task_id),
+        _same,
+        value,
+        result_key=step.result_key,
+        advances_progress=frame.top_level,
+        also=also,
+    )
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def failed(task_id: str, err: BaseException | str) -> Outcome:

@@ -14,7 +14,7 @@ from typing import Any
 import trio
 
 from hwe import errors
-from hwe.interpreter import _dag, _expressions, _templating
+from hwe.interpreter import _dag, _expressions, _frame, _templating
 from hwe.interpreter._frame import Frame, Outcome
 from hwe.interpreter._plan import Step
 
@@ -37,13 +37,7 @@ async def run(frame: Frame, step: Step) -> Outcome:
         results = await _while(frame, step)
     if isinstance(results, Outcome):
         return results
-    recorded = await frame.ctx.step(
-        frame.step_name(step.task_id),
-        _same,
-        {"iterations": len(results), "results": results},
-        result_key=step.result_key,
-        advances_progress=frame.top_level,
-    )
+    recorded = await _frame.record(frame, step, {"iterations": len(results), "results": results})
     return Outcome("success", recorded)
 
 
@@ -127,7 +121,3 @@ async def _iteration(frame: Frame, step: Step, index: int, names: dict[str, Any]
         message = next(iter(graph.failures.values()))
         return Outcome("failed", error=f"task {step.task_id!r} failed in iteration {index}: {message}")
     return graph.output
-
-
-def _same(value: Any) -> Any:
-    return value

@@ -76,7 +76,7 @@ async def _run_wait_or_event(frame: Frame, step: Step) -> Any:
         event_name = _as_text(step.task_id, "event_name", _templating.render(operator.event_name, frame.scope))
         payload = await frame.ctx.wait_for_event(name, event_name, operator.timeout_seconds)
         result = {"event_name": event_name, "payload": payload}
-    return await frame.ctx.step(name, _same, result, result_key=step.result_key, advances_progress=frame.top_level)
+    return await _frame.record(frame, step, result)
 
 
 async def _run_task(frame: Frame, step: Step) -> Any:
@@ -114,10 +114,6 @@ async def _with_timeout(tool: tools.Tool, call: tools.ToolCall, timeout_seconds:
     with trio.move_on_after(timeout_seconds):
         return await tool.run(call)
     raise errors.PermanentError(f"timed out after {timeout_seconds:g} seconds (timeout_policy)")
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 def _wait_target(task_id: str, wait_for: Any) -> tuple[float | None, datetime | None]:

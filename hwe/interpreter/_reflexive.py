@@ -26,7 +26,7 @@ from hwe.interpreter._plan import Step
 
 async def run(frame: Frame, step: Step) -> Outcome:
     """Runs a reflexive operator to its Outcome."""
-    operator, ctx, name = step.operator, frame.ctx, frame.step_name(step.task_id)
+    operator, name = step.operator, frame.step_name(step.task_id)
     names: dict[str, Any] = {"output": None, "feedback": None, "correction": None}
     for turn in range(1, operator.max_turns + 1):
         names["turn"] = turn
@@ -45,9 +45,7 @@ async def run(frame: Frame, step: Step) -> Outcome:
         names["feedback"] = verdict
         if _passed(verdict):
             result = {"output": names["output"], "turns": turn, "feedback": verdict}
-            recorded = await ctx.step(
-                name, _same, result, result_key=step.result_key, advances_progress=frame.top_level
-            )
+            recorded = await _frame.record(frame, step, result)
             return Outcome("success", recorded)
     raise errors.PermanentError(f"no output passed the verifier {operator.verifier!r} in {operator.max_turns} turn(s)")
 
@@ -63,7 +61,3 @@ def _passed(verdict: Any) -> bool:
     if isinstance(verdict, dict):
         return verdict.get("passed", True) is not False and verdict.get("valid", True) is not False
     return True
-
-
-def _same(value: Any) -> Any:
-    return value

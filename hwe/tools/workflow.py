@@ -59,15 +59,21 @@ async def execute(call: tools.ToolCall) -> dict[str, Any]:
         raise errors.PermanentError("tools.workflow.execute: 'inputs' must be an object")
     timeout = call.kwargs.get("timeout_seconds")
     timeout = None if timeout is None else _positive(timeout, "timeout_seconds")
-    try:
-        stored = await ctx.read(
-            _find_definition, ctx.tenant_id, names[0], call.kwargs[names[0]], call.kwargs.get("version")
-        )
-    except errors.DefinitionNotFound as err:
-        raise errors.PermanentError(f"tools.workflow.execute: {err}") from err
-    child = {"workflow_run_id": str(uuid.uuid4()), "task_ids": list(stored.definition.get("tasks") or {})}
+    by = names[0]
+    # Filled by the start step's body, which reads the stored definition only until the step
+    # commits; a replay after that returns the committed child id and reads nothing.
+    found: list[definitions.StoredDefinition] = []
+
+    async def prepare() -> dict[str, Any]:
+        try:
+            stored = await ctx.read(_find_definition, ctx.tenant_id, by, call.kwargs[by], call.kwargs.get("version"))
+        except errors.DefinitionNotFound as err:
+            raise errors.PermanentError(f"tools.workflow.execute: {err}") from err
+        found.append(stored)
+        return {"workflow_run_id": str(uuid.uuid4()), "task_ids": list(stored.definition.get("tasks") or {})}
 
     def start(result: dict[str, Any], conn: db.Connection) -> None:
+        stored = found[0]
         try:
             runs.start_child_run(
                 conn,
@@ -82,7 +88,7 @@ async def execute(call: tools.ToolCall) -> dict[str, Any]:
         except errors.InvalidWorkflow as err:
             raise errors.PermanentError(f"tools.workflow.execute: cannot start {stored.name!r}: {err}") from err
 
-    child = await ctx.step(f"{call.step_prefix}start", _same, child, also=start)
+    child = await ctx.step(f"{call.step_prefix}start", prepare, also=start)
     waiting = {"child": (child["workflow_run_id"], child["task_ids"])}
     outcome = (await children.await_children(ctx, call.step_prefix, waiting, timeout))["child"]
     if outcome["status"] != "completed":
@@ -141,7 +147,3 @@ def _positive(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise errors.PermanentError(f"{name} must be a positive number of seconds")
     return float(value)
-
-
-def _same(value: Any) -> Any:
-    return value

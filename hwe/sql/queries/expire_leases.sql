@@ -2,7 +2,8 @@
 -- an expired lease are touched (SKIP LOCKED, so a run being completed right now is left alone and
 -- re-checked next time). The run fails with reason lease_expired and its fencing token is bumped,
 -- so its old worker can write nothing more; the task gets a new run at once while attempts remain,
--- else it fails, and so does its workflow run. Lock order: runs, task, workflow_run.
+-- else it fails, and so does its workflow run. Lock order: runs, task, workflow_run. A failed
+-- workflow run's row comes back with what telling its parent needs (children.notify_parent).
 WITH expired AS (
     SELECT r.run_id
     FROM {runs} r
@@ -39,6 +40,10 @@ WITH expired AS (
                                    'message', 'the worker running this workflow stopped renewing its lease')
     FROM task
     WHERE w.workflow_run_id = task.workflow_run_id AND task.state = 'failed'
+    RETURNING w.workflow_run_id, w.parent_run_id, w.tenant_id, w.queue_name, w.state, w.result, w.error
 )
-SELECT task.run_id, task.task_id, task.workflow_run_id, task.state AS task_state, pg_notify(%(channel)s, '')
+SELECT task.run_id, task.task_id, task.workflow_run_id, task.state AS task_state, workflow.parent_run_id,
+       workflow.tenant_id, workflow.queue_name, workflow.state, workflow.result, workflow.error,
+       pg_notify(%(channel)s, '')
 FROM task
+LEFT JOIN workflow USING (workflow_run_id)
