@@ -59,6 +59,14 @@ class Settings:
     scheduler_misfire_grace_seconds: float = 60.0
     scheduler_metrics_port: int = 0
     scheduler_health_file: Path | None = None
+    operator_api_url: str | None = None
+    operator_api_key: str | None = dataclasses.field(default=None, repr=False)  # development only
+    operator_namespaces: str = ""  # comma-separated; empty watches every namespace
+    operator_sync_seconds: float = 5.0
+    operator_listen_host: str = "127.0.0.1"
+    operator_metrics_port: int = 0
+    operator_health_port: int = 0
+    operator_health_file: Path | None = None
     log_level: str = "INFO"
 
     @property
@@ -106,6 +114,14 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("scheduler", "misfire_grace_seconds", "HWE_SCHEDULER_MISFIRE_GRACE_SECONDS", "scheduler_misfire_grace_seconds"),
     ("scheduler", "metrics_port", "HWE_SCHEDULER_METRICS_PORT", "scheduler_metrics_port"),
     ("scheduler", "health_file", "HWE_SCHEDULER_HEALTH_FILE", "scheduler_health_file"),
+    ("operator", "api_url", "HWE_OPERATOR_API_URL", "operator_api_url"),
+    ("operator", "api_key", "HWE_OPERATOR_API_KEY", "operator_api_key"),
+    ("operator", "namespaces", "HWE_OPERATOR_NAMESPACES", "operator_namespaces"),
+    ("operator", "sync_seconds", "HWE_OPERATOR_SYNC_SECONDS", "operator_sync_seconds"),
+    ("operator", "listen_host", "HWE_OPERATOR_LISTEN_HOST", "operator_listen_host"),
+    ("operator", "metrics_port", "HWE_OPERATOR_METRICS_PORT", "operator_metrics_port"),
+    ("operator", "health_port", "HWE_OPERATOR_HEALTH_PORT", "operator_health_port"),
+    ("operator", "health_file", "HWE_OPERATOR_HEALTH_FILE", "operator_health_file"),
 )
 
 

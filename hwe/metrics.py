@@ -72,6 +72,26 @@ SCHEDULE_FIRE_LAG = prometheus_client.Histogram(
 )
 
 
+OPERATOR_RECONCILES = prometheus_client.Counter(
+    "hwe_operator_reconciles_total",
+    "Reconciles of Workflow resources, by outcome (submitted, synced, refused, retrying, cancelled, released)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+OPERATOR_ENGINE_SECONDS = prometheus_client.Histogram(
+    "hwe_operator_engine_request_seconds",
+    "Latency of the operator's calls to the engine's REST API, by operation and outcome (ok, refused, unavailable)",
+    ["operation", "outcome"],
+    registry=REGISTRY,
+)
+OPERATOR_RESOURCES = prometheus_client.Gauge(
+    "hwe_operator_resources",
+    "Workflow resources this operator has reconciled, by phase",
+    ["phase"],
+    registry=REGISTRY,
+)
+
+
 def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
     """Serves the registry over HTTP on `port` in a daemon thread of prometheus_client (0: not at all)."""
     if port:

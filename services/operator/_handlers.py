@@ -1,0 +1,111 @@
+"""The kopf handlers of the Workflow operator, registered on a registry of their own.
+
+Every trigger (create, resume after a restart, a spec change, the sync timer of an unfinished resource) runs
+the same level-based `_reconcile.reconcile`; deletion runs `_reconcile.finalize` behind the finalizer
+`highway.dev/cancel-run`. Handlers are plain functions: kopf runs them in its thread pool, so the engine and
+Kubernetes clients stay synchronous. kopf keeps its bookkeeping in `highway.dev/*` annotations, never in status.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import kopf
+
+from services.operator import _errors, _kube, _reconcile, _status
+
+GROUP, VERSION, PLURAL = "highway.dev", "v1alpha1", "workflows"
+FINALIZER = "highway.dev/cancel-run"
+MAX_RETRY_DELAY_SECONDS = 60.0
+FIRST_SYNC_SECONDS = 1.0
+
+logger = logging.getLogger(__name__)
+
+
+def build_registry(context: _reconcile.Context, health_file: Path | None) -> kopf.OperatorRegistry:
+    """The operator's handlers, bound to `context`."""
+    registry = kopf.OperatorRegistry()
+
+    @kopf.on.startup(registry=registry)
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        settings.persistence.finalizer = FINALIZER
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
+        settings.posting.level = logging.INFO  # only the Events reconcile asks for: loggers are not posted
+        settings.posting.reporting_component = "highway-operator"
+        settings.posting.reporting_instance = socket.gethostname()  # the pod's name in a cluster
+        settings.posting.event_name_prefix = "highway-"
+        if health_file is not None:
+            health_file.touch()
+        logger.info("operator started; syncing unfinished resources every %s s", context.sync_seconds)
+
+    @kopf.on.login(registry=registry)
+    def login(**kwargs: Any) -> kopf.ConnectionInfo:
+        info = kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+        if info is None:
+            raise kopf.LoginError("no Kubernetes credentials: run in a cluster or set KUBECONFIG")
+        if context.kube is not None:
+            context.kube.close()
+        context.kube = _kube.Kube(info)
+        return info
+
+    @kopf.on.cleanup(registry=registry)
+    def close(**_: Any) -> None:
+        context.engine.close()
+        if context.kube is not None:
+            context.kube.close()
+
+    def reconcile(*, body: kopf.Body, patch: kopf.Patch, retry: int = 0, **_: Any) -> None:
+        outcome = _reconcile.reconcile(_reconcile.Resource.of(body), context)
+        _apply(body, patch, outcome.status, outcome.events)
+        if outcome.retry is not None:
+            delay = min(context.sync_seconds * 2**retry, MAX_RETRY_DELAY_SECONDS)
+            raise kopf.TemporaryError(f"{outcome.retry.reason}: {outcome.retry.message}", delay=delay)
+
+    def unfinished(*, body: kopf.Body, **_: Any) -> bool:
+        resource = _reconcile.Resource.of(body)
+        return not _status.is_finished(resource.status, resource.generation)
+
+    temporary = kopf.ErrorsMode.TEMPORARY
+    kopf.on.create(GROUP, VERSION, PLURAL, registry=registry, errors=temporary, id="reconcile")(reconcile)
+    kopf.on.resume(GROUP, VERSION, PLURAL, registry=registry, errors=temporary, id="reconcile")(reconcile)
+    kopf.on.update(GROUP, VERSION, PLURAL, registry=registry, errors=temporary, id="reconcile", field="spec")(reconcile)
+    # The first tick comes soon after the submission (a quick run shows Succeeded at once), not before it:
+    # it does not race the create handler. Later ticks come every sync interval.
+    kopf.timer(
+        GROUP,
+        VERSION,
+        PLURAL,
+        registry=registry,
+        errors=temporary,
+        id="sync",
+        interval=context.sync_seconds,
+        initial_delay=min(FIRST_SYNC_SECONDS, context.sync_seconds),
+        when=unfinished,
+    )(reconcile)
+
+    @kopf.on.delete(GROUP, VERSION, PLURAL, registry=registry, errors=temporary, id="cancel-run")
+    def finalize(*, body: kopf.Body, retry: int = 0, **_: Any) -> None:
+        try:
+            found = _reconcile.finalize(_reconcile.Resource.of(body), context)
+        except _errors.Temporary as err:
+            delay = min(context.sync_seconds * 2**retry, MAX_RETRY_DELAY_SECONDS)
+            raise kopf.TemporaryError(f"{err.reason}: {err.message}", delay=delay) from err
+        for event in found:
+            kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+
+    return registry
+
+
+def _apply(body: kopf.Body, patch: kopf.Patch, status: Mapping[str, Any], events: list[_status.Event]) -> None:
+    """Writes the status fields that changed (None removes one) and posts the Events."""
+    old = body.get("status") or {}
+    for key, value in status.items():
+        if old.get(key) != value:
+            patch.status[key] = value
+    for event in events:
+        kopf.event(body, type=event.type, reason=event.reason, message=event.message)
