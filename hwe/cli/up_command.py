@@ -1,10 +1,10 @@
 """`hwe up`: the development stack in one command, supervised until Ctrl-C or SIGTERM.
 
 Starts (or reuses) the database, migrates, writes the dev API key and the database URL under the
-state directory, then runs the API, the scheduler, the timeout service and `HWE_WORKERS` workers
-as child processes, restarting any
-that die. Each child's pid is in `<state_dir>/run/<service>.pid`. On a stop signal every child
-gets SIGTERM (workers drain), then the embedded database stops.
+state directory, then runs the API, the scheduler, the timeout service, `HWE_WORKERS` workers and,
+when `KUBECONFIG` is set, the Workflow operator as child processes, restarting any that die. Each
+child's pid is in `<state_dir>/run/<service>.pid`. On a stop signal every child gets SIGTERM
+(workers drain), then the embedded database stops.
 """
 
 from __future__ import annotations
@@ -61,6 +61,15 @@ def run(settings: config.Settings) -> None:
         "HWE_STATE_DIR": str(state_dir),
         "HWE_SECRETS_FILE": str((settings.secrets_file or state_dir / "dev-secrets.json").resolve()),
     }
+    if os.environ.get("KUBECONFIG"):
+        logger.info("KUBECONFIG is set: starting the Workflow operator against that cluster")
+        children.append(Child("operator", "services.operator", run_dir / "operator.health", "HWE_OPERATOR_HEALTH_FILE"))
+        environment.setdefault("HWE_OPERATOR_API_URL", f"http://{settings.api_host}:{settings.api_port}")
+        dev_key = state_dir / "dev-api-key"
+        if dev_key.is_file():
+            environment.setdefault("HWE_OPERATOR_API_KEY", dev_key.read_text().strip())
+    else:
+        logger.info("KUBECONFIG is not set: the Workflow operator is not started")
     trio.run(_supervise, settings, children, environment, state_dir)
     logger.info("stack stopped")
 

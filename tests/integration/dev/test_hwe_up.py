@@ -25,7 +25,7 @@ def _alive(pid: int) -> bool:
 def test_hwe_up_starts_embedded_postgres_and_every_service_then_stops_them_all(tmp_path: Path) -> None:
     state = tmp_path / "state"
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HWE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HWE_") and k != "KUBECONFIG"}
     env.update({"HWE_STATE_DIR": str(state), "HWE_API_PORT": str(port), "HWE_WORKERS": "2"})
     log_path = tmp_path / "up.log"
     with log_path.open("wb") as log:
@@ -39,6 +39,7 @@ def test_hwe_up_starts_embedded_postgres_and_every_service_then_stops_them_all(t
         assert "worker-1 ready" in text
         assert "scheduler ready" in text
         assert "timeout ready" in text
+        assert "KUBECONFIG is not set: the Workflow operator is not started" in text
         pids = {
             name: int((state / "run" / f"{name}.pid").read_text())
             for name in ("api", "scheduler", "timeout", "worker-1", "worker-2")
