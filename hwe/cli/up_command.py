@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import trio
 
-from hwe import config
+from hwe import config, lifecycle
 from hwe.cli import _database, migrate_command
 
 logger = logging.getLogger(__name__)
@@ -77,16 +77,14 @@ def run(settings: config.Settings) -> None:
 async def _supervise(
     settings: config.Settings, children: list[Child], environment: dict[str, str], state_dir: Path
 ) -> None:
-    async with trio.open_nursery() as nursery:
-        stop = trio.Event()
-        for child in children:
-            nursery.start_soon(_keep_running, child, environment, state_dir, stop)
-        nursery.start_soon(_report_ready, settings, children)
-        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async for signum in signals:
-                logger.info("received signal %s; stopping the stack", signum)
-                stop.set()
-                break
+    stop = trio.Event()
+    async with trio.open_nursery() as signals_nursery:
+        signals_nursery.start_soon(lifecycle.watch_stop_signals, stop)
+        async with trio.open_nursery() as nursery:
+            for child in children:
+                nursery.start_soon(_keep_running, child, environment, state_dir, stop)
+            nursery.start_soon(_report_ready, settings, children)
+        signals_nursery.cancel_scope.cancel()
 
 
 async def _keep_running(child: Child, environment: dict[str, str], state_dir: Path, stop: trio.Event) -> None:

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import trio
 
-from hwe import config, db, errors, metrics, schedules
+from hwe import config, db, errors, lifecycle, metrics, schedules
 
 logger = logging.getLogger(__name__)
 # At most this many claims per tick, so the health file is touched even while a backlog drains.
@@ -36,10 +34,10 @@ async def serve_scheduler(settings: config.Settings) -> None:
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
         database = db.Database(pool, settings.pool_size)
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(_watch_signals, stop)
+            nursery.start_soon(lifecycle.watch_stop_signals, stop)
             logger.info("scheduler %s ready, ticking every %s s", scheduler_id, settings.scheduler_tick_seconds)
             while not stop.is_set():
-                _touch(settings.scheduler_health_file)
+                lifecycle.touch_health_file(settings.scheduler_health_file)
                 await _fire_due(settings, database, stop)
                 with trio.move_on_after(settings.scheduler_tick_seconds):
                     await stop.wait()
@@ -83,15 +81,3 @@ def _record(firing: schedules.ScheduleFiring) -> None:
             len(firing.fired),
             len(firing.skipped_max_active),
         )
-
-
-async def _watch_signals(stop: trio.Event) -> None:
-    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
-        async for signum in signals:
-            logger.info("received signal %s; stopping", signum)
-            stop.set()
-
-
-def _touch(path: Path | None) -> None:
-    if path is not None:
-        path.touch()

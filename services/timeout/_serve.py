@@ -8,11 +8,10 @@ SIGTERM or SIGINT: every sweep is its own transaction, so there is nothing to dr
 from __future__ import annotations
 
 import logging
-import signal
 
 import trio
 
-from hwe import config, db, metrics, timeouts
+from hwe import config, db, lifecycle, metrics, timeouts
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +23,12 @@ async def serve_timeout(settings: config.Settings) -> None:
     metrics.serve_metrics(settings.timeout_metrics_port)
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
         database = db.Database(pool, settings.pool_size)
+        stop = trio.Event()
         async with trio.open_nursery() as nursery:
+            nursery.start_soon(lifecycle.watch_stop_signals, stop)
             nursery.start_soon(_sweep_forever, settings, database)
             logger.info("timeout service ready")
-            with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
-                async for signum in signals:
-                    logger.info("received signal %s; stopping", signum)
-                    break
+            await stop.wait()
             nursery.cancel_scope.cancel()
     logger.info("timeout service stopped")
 
@@ -45,8 +43,7 @@ async def _sweep_forever(settings: config.Settings, database: db.Database) -> No
                 last_cleanup = trio.current_time()
         except Exception as err:  # a database outage must not end the service: sweep again next time
             logger.error("sweep failed with %s; retrying in %s s", type(err).__name__, settings.timeout_scan_seconds)
-        if settings.timeout_health_file is not None:
-            settings.timeout_health_file.touch()
+        lifecycle.touch_health_file(settings.timeout_health_file)
         await trio.sleep(settings.timeout_scan_seconds)
 
 

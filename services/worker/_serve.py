@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
-from pathlib import Path
 
 import trio
 
-from hwe import config, db, metrics, orchestrator, queue
+from hwe import config, db, lifecycle, metrics, orchestrator, queue
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +44,7 @@ async def serve_worker(settings: config.Settings) -> None:
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
         database = db.Database(pool, settings.pool_size)
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(_watch_signals, stop)
+            nursery.start_soon(lifecycle.watch_stop_signals, stop)
             await nursery.start(_listen, settings, wakeup)
             async with trio.open_nursery() as runs_nursery:
                 logger.info("worker %s ready on queue %s", worker_id, settings.worker_queue)
@@ -82,7 +80,7 @@ async def _claim_loop(
                 wakeup.set()
 
     while not stop.is_set():
-        _touch(settings.worker_health_file)
+        lifecycle.touch_health_file(settings.worker_health_file)
         free = settings.worker_concurrency - in_flight
         claims: list[queue.ClaimedTask] = []
         if free > 0:
@@ -140,18 +138,6 @@ async def _listen(
 
 def _wait_notify(conn: db.Connection, timeout: float) -> bool:
     return any(True for _ in conn.notifies(timeout=timeout, stop_after=1))
-
-
-async def _watch_signals(stop: trio.Event) -> None:
-    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
-        async for signum in signals:
-            logger.info("received signal %s; stopping", signum)
-            stop.set()
-
-
-def _touch(path: Path | None) -> None:
-    if path is not None:
-        path.touch()
 
 
 def allowed_environment(names: str) -> dict[str, str]:
