@@ -6,19 +6,24 @@ hands kopf a registry of plain handlers. The operator reaches the engine only th
 
 from __future__ import annotations
 
+import logging
+
 import kopf
 
 from hwe import config, errors, metrics, secrets
 from hwe import logging as hwe_logging
 from services.operator import _engine, _handlers, _reconcile
 
-OPERATOR_API_KEY = "operator_api_key"
+_OPERATOR_API_KEY = "operator_api_key"
 
 
 def main() -> None:
     """Loads the settings and runs the operator until SIGTERM or SIGINT."""
     settings = config.load_settings()
     hwe_logging.configure(settings.log_level, "operator")
+    # kopf logs every handler success, a line per unfinished resource per sync; the reconcile logs what matters.
+    kopf_objects = logging.getLogger("kopf.objects")
+    kopf_objects.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     api_url = settings.operator_api_url or f"http://{settings.api_host}:{settings.api_port}"
     context = _reconcile.Context(
         engine=_engine.Engine(api_url),
@@ -46,7 +51,7 @@ def _operator_key(settings: config.Settings) -> str | None:
     if settings.operator_api_key and not settings.is_production:
         return settings.operator_api_key
     try:
-        return secrets.open_secret_provider(settings).get(OPERATOR_API_KEY)
+        return secrets.open_secret_provider(settings).get(_OPERATOR_API_KEY)
     except errors.ConfigError:
         if settings.is_production:
             raise

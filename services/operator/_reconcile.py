@@ -8,12 +8,15 @@ Returns the new status and Events; the kopf handlers apply them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from hwe import metrics
 from services.operator import _engine, _errors, _kube, _sources, _status
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,6 +77,9 @@ class Resource:
         """Once or RerunOnSpecChange."""
         return str(self.spec.get("runPolicy") or "Once")
 
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
     def idempotency_key(self, action: str) -> str:
         """The key of one action for this generation: the same whoever sends it, however often."""
         return f"k8s:{self.uid}:{self.generation}:{action}"
@@ -94,9 +100,11 @@ def reconcile(resource: Resource, context: Context) -> Outcome:
         new = _status.of_run(run, old, resource.generation, context.engine.run_url(run_id), submitted_reason, at)
         return _done(resource, context, new, "submitted" if run_id != old.get("runId") else "synced")
     except _errors.Permanent as err:
+        logger.warning("workflow %s generation %s refused: %s", resource, resource.generation, err.reason)
         new = _status.refused(old, resource.generation, err.reason, err.message, at)
         return _done(resource, context, new, "refused")
     except _errors.Temporary as err:
+        logger.warning("workflow %s: %s; retrying", resource, err.reason)
         unsynced = isinstance(err, _errors.EngineUnavailable)
         new = _status.waiting(old, resource.generation, err.reason, err.message, at, unsynced=unsynced)
         metrics.OPERATOR_RECONCILES.labels("retrying").inc()
@@ -125,6 +133,7 @@ def finalize(resource: Resource, context: Context) -> list[_status.Event]:
         metrics.OPERATOR_RECONCILES.labels("released").inc()
         return [_status.Event("Warning", "CancelFailed", f"run {run_id} was not cancelled ({err.reason})")]
     metrics.OPERATOR_RECONCILES.labels("cancelled").inc()
+    logger.info("workflow %s deleted: run %s %s", resource, run_id, "cancelled" if cancelled else "already finished")
     if not cancelled:
         return []
     return [_status.Event("Normal", "Cancelled", f"cancelled run {run_id} because the resource was deleted")]
@@ -151,7 +160,9 @@ def _run_for_generation(resource: Resource, context: Context, api_key: str) -> t
 def _submit(resource: Resource, context: Context, api_key: str) -> str:
     assert context.kube is not None  # checked by reconcile
     body = _sources.submission_body(resource.spec, resource.namespace, context.kube)
-    return context.engine.submit(api_key, body, resource.idempotency_key("submit"))
+    run_id = context.engine.submit(api_key, body, resource.idempotency_key("submit"))
+    logger.info("workflow %s generation %s: run %s", resource, resource.generation, run_id)
+    return run_id
 
 
 def _previous_submitted_reason(status: Mapping[str, Any]) -> str:

@@ -69,18 +69,27 @@ class Kube:
         return found
 
     def status(self, name: str, namespace: str = "default") -> dict[str, Any]:
+        """The resource's status (empty before the operator wrote one)."""
         found = self.get(name, namespace)
         assert found is not None, f"workflow {name} does not exist"
         status: dict[str, Any] = found.get("status") or {}
         return status
 
     def wait_for_status(
-        self, name: str, check: Callable[[dict[str, Any]], Any], message: str, timeout: float = 45
+        self,
+        name: str,
+        check: Callable[[dict[str, Any]], Any],
+        message: str,
+        timeout: float = 45,
+        namespace: str = "default",
     ) -> dict[str, Any]:
-        return wait_until(lambda: (s := self.status(name)) and check(s) and s, timeout, message, interval=0.2)
+        return wait_until(
+            lambda: (s := self.status(name, namespace)) and check(s) and s, timeout, message, interval=0.2
+        )
 
-    def wait_finished(self, name: str, timeout: float = 45) -> dict[str, Any]:
-        return self.wait_for_status(name, lambda s: s.get("phase") in TERMINAL_PHASES, f"{name} to finish", timeout)
+    def wait_finished(self, name: str, timeout: float = 45, namespace: str = "default") -> dict[str, Any]:
+        finished = f"{name} to finish"
+        return self.wait_for_status(name, lambda s: s.get("phase") in TERMINAL_PHASES, finished, timeout, namespace)
 
     def events(self, namespace: str = "default") -> list[dict[str, Any]]:
         """The namespace's Events, oldest first."""

@@ -79,6 +79,7 @@ def test_transitions_are_posted_as_events_without_input_values(
     assert status["runId"] in events[0]["message"]
     assert "planted-value-7f3a" not in json.dumps(events)
     assert "planted-value-7f3a" not in json.dumps(status)
+    assert "planted-value-7f3a" not in operators.started[0].log()
 
 
 def test_operator_killed_mid_run_resumes_the_same_run_after_restart(

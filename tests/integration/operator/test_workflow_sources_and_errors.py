@@ -84,6 +84,7 @@ def test_configmap_definition_and_inputs_from_configmap_and_secret_run_and_stay_
     resource = json.dumps(kube.get("etl"))
     assert "not-a-real-token" not in resource
     assert "not-a-real-token" not in json.dumps(kube.events())
+    assert "not-a-real-token" not in operators.started[0].log()
 
 
 def test_missing_configmap_keeps_the_workflow_pending_until_it_is_created(
@@ -113,25 +114,43 @@ def test_missing_configmap_keeps_the_workflow_pending_until_it_is_created(
     assert kube.wait_finished("later")["phase"] == "Succeeded"
 
 
-def test_engine_outage_marks_the_status_unsynced_until_the_engine_answers_again(
+def test_engine_outage_mid_run_marks_the_status_unsynced_until_the_engine_answers_again(
     kube: Kube, operators: Operators, running_tenant: Tenant, service_env: dict[str, str], tmp_path: Path
 ) -> None:
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    operators.start(running_tenant.new_key("operator"), url)
+    api = _start_api(service_env, port, tmp_path / "api-1.log")
+    operators.start(running_tenant.new_key("operator"), f"http://127.0.0.1:{port}")
+    kube.apply(workflow("outage", load("nap_then_greet"), {"who": "outage"}))
+    running = kube.wait_for_status("outage", lambda s: s.get("phase") == "Running", "the run to be running")
 
-    kube.apply(workflow("outage", load("three_shell_steps"), {"name": "x"}))
+    api.stop()
     unsynced = kube.wait_for_status("outage", lambda s: condition(s, "Synced").get("status") == "False", "Synced=False")
-    api = _start_api(service_env, port, tmp_path)
+    api = _start_api(service_env, port, tmp_path / "api-2.log")
     try:
         status = kube.wait_finished("outage", timeout=90)
     finally:
         api.stop()
 
-    assert unsynced["phase"] == "Pending"
+    assert (unsynced["phase"], unsynced["runId"]) == ("Running", running["runId"])
     assert condition(unsynced, "Synced")["reason"] == "EngineUnavailable"
-    assert status["phase"] == "Succeeded"
+    assert (status["phase"], status["runId"]) == ("Succeeded", running["runId"])
     assert condition(status, "Synced")["status"] == "True"
+    assert len(runs_named(running_tenant, "nap_then_greet")) == 1
+
+
+def test_operator_limited_to_namespaces_leaves_the_others_alone(
+    kube: Kube, operators: Operators, running_tenant: Tenant
+) -> None:
+    kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}})
+    operators.start_for(running_tenant, HWE_OPERATOR_NAMESPACES="team-a")
+    kube.apply(workflow("ignored", load("three_shell_steps"), {"name": "default"}))
+    kube.apply(workflow("served", load("three_shell_steps"), {"name": "team-a"}), namespace="team-a")
+
+    served = kube.wait_finished("served", namespace="team-a")
+
+    assert served["phase"] == "Succeeded"
+    assert kube.status("ignored") == {}
+    assert [run["workflow_run_id"] for run in runs_named(running_tenant, "three_shell_steps")] == [served["runId"]]
 
 
 def test_namespace_api_key_secret_runs_the_namespaces_workflows_in_its_tenant(
@@ -184,7 +203,7 @@ def test_spec_change_under_rerun_policy_cancels_the_old_run_and_starts_one_new_r
     assert len(runs_named(running_tenant, "nap_then_greet")) == 2
 
 
-def _start_api(service_env: dict[str, str], port: int, directory: Path) -> Service:
-    api = start_service("services.api", {**service_env, "HWE_API_PORT": str(port)}, directory / "late-api.log")
-    wait_until(lambda: check_api_ready(f"http://127.0.0.1:{port}"), 30, "the late API")
+def _start_api(service_env: dict[str, str], port: int, log_path: Path) -> Service:
+    api = start_service("services.api", {**service_env, "HWE_API_PORT": str(port)}, log_path)
+    wait_until(lambda: check_api_ready(f"http://127.0.0.1:{port}"), 30, "an API of its own")
     return api
