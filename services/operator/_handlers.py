@@ -61,10 +61,10 @@ def build_registry(context: _reconcile.Context, health_file: Path | None) -> kop
 
     def reconcile(*, body: kopf.Body, patch: kopf.Patch, retry: int = 0, **_: Any) -> None:
         outcome = _reconcile.reconcile(_reconcile.Resource.of(body), context)
-        _apply(body, patch, outcome.status, outcome.events)
+        _write_status(body, patch, outcome.status)
+        _post(body, outcome.events)
         if outcome.retry is not None:
-            delay = min(context.sync_seconds * 2**retry, MAX_RETRY_DELAY_SECONDS)
-            raise kopf.TemporaryError(f"{outcome.retry.reason}: {outcome.retry.message}", delay=delay)
+            raise _retry_later(outcome.retry, retry, context.sync_seconds)
 
     def unfinished(*, body: kopf.Body, **_: Any) -> bool:
         resource = _reconcile.Resource.of(body)
@@ -93,19 +93,26 @@ def build_registry(context: _reconcile.Context, health_file: Path | None) -> kop
         try:
             found = _reconcile.finalize(_reconcile.Resource.of(body), context)
         except _errors.Temporary as err:
-            delay = min(context.sync_seconds * 2**retry, MAX_RETRY_DELAY_SECONDS)
-            raise kopf.TemporaryError(f"{err.reason}: {err.message}", delay=delay) from err
-        for event in found:
-            kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+            raise _retry_later(err, retry, context.sync_seconds) from err
+        _post(body, found)
 
     return registry
 
 
-def _apply(body: kopf.Body, patch: kopf.Patch, status: Mapping[str, Any], events: list[_status.Event]) -> None:
-    """Writes the status fields that changed (None removes one) and posts the Events."""
+def _write_status(body: kopf.Body, patch: kopf.Patch, status: Mapping[str, Any]) -> None:
+    """Writes the status fields that changed (None removes one)."""
     old = body.get("status") or {}
     for key, value in status.items():
         if old.get(key) != value:
             patch.status[key] = value
+
+
+def _post(body: kopf.Body, events: list[_status.Event]) -> None:
     for event in events:
         kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+
+
+def _retry_later(error: _errors.Temporary, retry: int, sync_seconds: float) -> kopf.TemporaryError:
+    """kopf's retry of a handler, backing off from the sync interval up to a minute."""
+    delay = min(sync_seconds * 2**retry, MAX_RETRY_DELAY_SECONDS)
+    return kopf.TemporaryError(f"{error.reason}: {error.message}", delay=delay)
