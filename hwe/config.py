@@ -59,6 +59,8 @@ class Settings:
     scheduler_misfire_grace_seconds: float = 60.0
     scheduler_metrics_port: int = 0
     scheduler_health_file: Path | None = None
+    # The founding notes' place for `hwe backup`; the command creates it 0700 and writes each dump 0600.
+    backup_dir: Path = Path("/tmp/highway-workflow-backups")  # noqa: S108
     operator_api_url: str | None = None
     operator_api_key: str | None = dataclasses.field(default=None, repr=False)  # development only
     operator_namespaces: str = ""  # comma-separated; empty watches every namespace
@@ -114,6 +116,7 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("scheduler", "misfire_grace_seconds", "HWE_SCHEDULER_MISFIRE_GRACE_SECONDS", "scheduler_misfire_grace_seconds"),
     ("scheduler", "metrics_port", "HWE_SCHEDULER_METRICS_PORT", "scheduler_metrics_port"),
     ("scheduler", "health_file", "HWE_SCHEDULER_HEALTH_FILE", "scheduler_health_file"),
+    ("backup", "dir", "HWE_BACKUP_DIR", "backup_dir"),
     ("operator", "api_url", "HWE_OPERATOR_API_URL", "operator_api_url"),
     ("operator", "api_key", "HWE_OPERATOR_API_KEY", "operator_api_key"),
     ("operator", "namespaces", "HWE_OPERATOR_NAMESPACES", "operator_namespaces"),

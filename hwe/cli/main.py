@@ -1,7 +1,7 @@
 """Parses the `hwe` command line and runs one command.
 
-Server-side commands (`migrate`, `up`) work on the database; every other command is a client of
-the REST API and never touches the database.
+Server-side commands (`migrate`, `up`, `backup`) work on the database; every other command is a client
+of the REST API and never touches the database.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from hwe import config, errors
 from hwe import logging as hwe_logging
 from hwe.cli import (
     _api,
+    backup_command,
     cancel_command,
     dsl_prompt_command,
     emit_command,
@@ -43,6 +44,11 @@ _CLIENT_COMMANDS = {
     "dsl-prompt": dsl_prompt_command,
 }
 
+# Server-side commands with options of their own: each adds its parser and runs with (settings, args) → exit status.
+_DATABASE_COMMANDS = {
+    "backup": backup_command,
+}
+
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `hwe` console script."""
@@ -50,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations (and, in development, create the dev key)")
     commands.add_parser("up", help="run the development stack: PostgreSQL, migrations, API and workers")
-    for module in _CLIENT_COMMANDS.values():
+    for module in (*_DATABASE_COMMANDS.values(), *_CLIENT_COMMANDS.values()):
         module.add_parser(commands)
     args = parser.parse_args(argv)
     try:
@@ -59,6 +65,8 @@ def main(argv: list[str] | None = None) -> None:
             hwe_logging.configure("WARNING", f"hwe {args.command}")
             raise SystemExit(_CLIENT_COMMANDS[args.command].run(settings, args))
         hwe_logging.configure(settings.log_level, f"hwe {args.command}")
+        if args.command in _DATABASE_COMMANDS:
+            raise SystemExit(_DATABASE_COMMANDS[args.command].run(settings, args))
         server_commands: dict[str, Callable[[config.Settings], None]] = {
             "migrate": migrate_command.run,
             "up": up_command.run,
