@@ -111,6 +111,10 @@ class ArtifactNotFound(HighwayError):
     """No artifact with that id exists for the tenant."""
 
 
+class AuditRecordNotFound(HighwayError):
+    """The caller's tenant has no audit record with that id."""
+
+
 class DefinitionNotFound(HighwayError):
     """No stored workflow definition with that name and version (or content hash) exists for the tenant."""
 

@@ -13,6 +13,7 @@ from hwe import config, errors
 from hwe import logging as hwe_logging
 from hwe.cli import (
     _api,
+    audit_command,
     backup_command,
     cancel_command,
     dsl_prompt_command,
@@ -40,6 +41,7 @@ _CLIENT_COMMANDS = {
     "retry": retry_command,
     "emit": emit_command,
     "replay": replay_command,
+    "audit": audit_command,
     "monitor": monitor_command,
     "dsl-prompt": dsl_prompt_command,
 }

@@ -20,6 +20,7 @@ from services.api import (
     _approvals,
     _apps,
     _artifacts,
+    _audit,
     _definitions,
     _guard,
     _listing,
@@ -54,6 +55,7 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.AppNotFound: (404, "not_found"),
     errors.TemplateNotFound: (404, "not_found"),
     errors.DefinitionNotFound: (404, "not_found"),
+    errors.AuditRecordNotFound: (404, "not_found"),
     errors.IdempotencyConflict: (409, "idempotency_conflict"),
     errors.TenantConflict: (409, "tenant_conflict"),
     errors.PayloadTooLarge: (413, "body_too_large"),
@@ -81,6 +83,7 @@ def routes() -> list[BaseRoute]:
         *_approvals.routes,
         *_apps.routes,
         *_templates.routes,
+        *_audit.routes,
         *_admin.routes,
     ]
 

@@ -98,6 +98,30 @@ schemas:
     properties:
       items: {type: array, items: {$ref: '#/components/schemas/RunSummary'}}
       next_cursor: {type: [string, "null"], description: "pass as cursor for the next page; null on the last"}
+  AuditLog:
+    type: object
+    description: "one record of the append-only event log, in the SDK's vocabulary and ours"
+    required: [log_id, action_type, resource_type, resource_id, user_email, event_type, workflow_run_id,
+               attempt_run_id, detail, created_at]
+    properties:
+      log_id: {type: integer, description: "the record's id (the event log's event_id)"}
+      action_type: {type: string, description: "the SDK's name of event_type"}
+      resource_type: {const: workflow_run, description: "every record is about a workflow run today"}
+      resource_id: {type: string, format: uuid, description: "the run's id (workflow_run_id)"}
+      user_email: {type: "null", description: "no record is a user's yet"}
+      event_type: {type: string, description: "submitted, completed, failed, cancelled, sleeping, waiting, ..."}
+      workflow_run_id: {type: string, format: uuid}
+      attempt_run_id: {type: [string, "null"], format: uuid, description: "the queue attempt, when one wrote it"}
+      detail: {type: object}
+      created_at: {type: string, format: date-time}
+  AuditLogPage:
+    type: object
+    required: [audit_logs, total, page, per_page]
+    properties:
+      audit_logs: {type: array, items: {$ref: '#/components/schemas/AuditLog'}, description: newest first}
+      total: {type: integer, description: every matching record, on all pages}
+      page: {type: integer, minimum: 1}
+      per_page: {type: integer, minimum: 1, maximum: 200}
   Health:
     type: object
     properties:

@@ -1,0 +1,130 @@
+"""A tenant's audit trail: the records of the append-only `hwe.event_log`, filtered, counted and paged.
+
+Called by the API's admin audit-log routes. Reads only and never opens a transaction: the caller owns
+it (to count and list in one, for example). Not the writer: `runs.append_event` appends each record in
+the transaction of the change it records.
+
+The published SDK describes audit records as actions on resources by users. Today every record is
+about a workflow run, so a record's `resource_type` is `workflow_run`, its `resource_id` the run's id
+and its `action_type` its event type. No record is a user's yet, so a `user_email` filter matches none.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from hwe import db
+
+# The one kind of resource audit records are about today.
+RESOURCE_TYPE = "workflow_run"
+# event_id is a bigint: no larger id can exist.
+MAX_LOG_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which records to list. Every field is optional (None: no filter); a record must match them all.
+
+    `event_type` and `action_type` are the same thing in two vocabularies (ours and the SDK's), as are
+    `workflow_run_id` and `resource_id`; given both, a record must match both.
+    """
+
+    workflow_run_id: uuid.UUID | None = None
+    event_type: str | None = None
+    action_type: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    user_email: str | None = None
+    start_date: datetime.datetime | None = None
+    end_date: datetime.datetime | None = None
+
+
+def count_audit_records(conn: db.Connection, tenant_id: str, where: AuditFilter) -> int:
+    """Counts the tenant's audit records that match the filter.
+
+    Args:
+        conn: a connection; run it in the same transaction as `list_audit_records` for a matching page.
+        tenant_id: whose records; other tenants' records are never counted.
+        where: the filter.
+    """
+    params = _params(tenant_id, where)
+    if params is None:
+        return 0
+    total: int = db.execute(conn, "count_audit_records", params)[0]["total"]
+    return total
+
+
+def list_audit_records(
+    conn: db.Connection, tenant_id: str, where: AuditFilter, *, limit: int, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Returns one page of the tenant's audit records that match the filter, newest first.
+
+    Args:
+        conn: a connection.
+        tenant_id: whose records; other tenants' records are never listed.
+        where: the filter.
+        limit: at most this many records.
+        offset: skip this many matching records first (the records of the earlier pages).
+    """
+    params = _params(tenant_id, where)
+    if params is None:
+        return []
+    rows = db.execute(conn, "list_audit_records", {**params, "limit": limit, "offset": offset})
+    return [_record(row) for row in rows]
+
+
+def get_audit_record(conn: db.Connection, tenant_id: str, log_id: int) -> dict[str, Any] | None:
+    """Returns one of the tenant's audit records, or None when the tenant has none with that id.
+
+    Args:
+        conn: a connection.
+        tenant_id: whose record; another tenant's record is not found.
+        log_id: the record's id (its event_id).
+    """
+    if not 0 < log_id <= MAX_LOG_ID:
+        return None
+    rows = db.execute(conn, "get_audit_record", {"event_id": log_id, "tenant_id": tenant_id})
+    return _record(rows[0]) if rows else None
+
+
+def _params(tenant_id: str, where: AuditFilter) -> dict[str, Any] | None:
+    """The statement parameters of a filter in our vocabulary, or None when no record can match it."""
+    if where.user_email is not None:
+        return None
+    if where.resource_type is not None and where.resource_type != RESOURCE_TYPE:
+        return None
+    run_ids = {where.workflow_run_id} - {None}
+    if where.resource_id is not None:
+        try:
+            run_ids.add(uuid.UUID(where.resource_id))
+        except ValueError:
+            return None  # not a run's id, so no record is about that resource
+    event_types = {where.event_type, where.action_type} - {None}
+    if len(run_ids) > 1 or len(event_types) > 1:
+        return None
+    return {
+        "tenant_id": tenant_id,
+        "workflow_run_id": next(iter(run_ids), None),
+        "event_type": next(iter(event_types), None),
+        "start_date": where.start_date,
+        "end_date": where.end_date,
+    }
+
+
+def _record(row: db.Row) -> dict[str, Any]:
+    """An event_log row in the SDK's vocabulary, with our own names beside it (ids as UUIDs, times aware)."""
+    return {
+        "log_id": row["event_id"],
+        "action_type": row["event_type"],
+        "resource_type": RESOURCE_TYPE,
+        "resource_id": row["workflow_run_id"],
+        "user_email": None,
+        "event_type": row["event_type"],
+        "workflow_run_id": row["workflow_run_id"],
+        "attempt_run_id": row["run_id"],
+        "detail": row["detail"],
+        "created_at": row["created_at"],
+    }
