@@ -76,7 +76,8 @@ def _list(conn: Any, tenant_id: str, filters: dict[str, Any]) -> list[dict[str, 
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= MAX_LIMIT:
         raise errors.InvalidRequest("invalid_limit", f"limit must be an integer from 1 to {MAX_LIMIT}")
     return int(raw)
 
