@@ -183,23 +183,35 @@ def bootstrap_admin(make_tenant: Callable[..., Tenant]) -> Tenant:
 
 
 @dataclass
-class WorkerPool:
-    """Starts worker processes for a queue; stops (or kills) them all at the end of the test."""
+class ServicePool:
+    """Processes of one trio service that a test starts, each ready when it returns; all stopped after the test."""
 
+    module: str
+    health_variable: str
     env: dict[str, str]
     directory: Path
     started: list[Service] = field(default_factory=list)
 
-    def start(self, queue: str, lease_seconds: float = 30.0, **settings: str) -> Service:
-        env = {**self.env, "HWE_WORKER_QUEUE": queue, "HWE_WORKER_LEASE_SECONDS": str(lease_seconds), **settings}
-        name = f"worker-{len(self.started)}"
-        service = start_ready_service("services.worker", env, self.directory, name, "HWE_WORKER_HEALTH_FILE")
+    def start(self, **settings: str) -> Service:
+        name = f"{self.module.rpartition('.')[2]}-{len(self.started)}"
+        env = {**self.env, **settings}
+        service = start_ready_service(self.module, env, self.directory, name, self.health_variable)
         self.started.append(service)
         return service
 
     def stop_all(self) -> None:
         for service in self.started:
             service.stop()
+
+
+class WorkerPool(ServicePool):
+    """Starts worker processes for a queue."""
+
+    def __init__(self, env: dict[str, str], directory: Path) -> None:
+        super().__init__("services.worker", "HWE_WORKER_HEALTH_FILE", env, directory)
+
+    def start(self, queue: str, lease_seconds: float = 30.0, **settings: str) -> Service:  # type: ignore[override]
+        return super().start(HWE_WORKER_QUEUE=queue, HWE_WORKER_LEASE_SECONDS=str(lease_seconds), **settings)
 
 
 @pytest.fixture

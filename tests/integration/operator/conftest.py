@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.integration.conftest import STARTUP_TIMEOUT, Service, Tenant, free_port, start_service, wait_until
+from tests.integration.conftest import STARTUP_TIMEOUT, Service, ServicePool, Tenant, free_port, wait_until
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 CRD_PATH = REPOSITORY / "k8s" / "crd" / "workflows.highway.dev.yaml"
@@ -190,42 +190,21 @@ def kube(tmp_path: Path) -> Iterator[Kube]:
         service.stop()
 
 
-@dataclass
-class Operators:
+class Operators(ServicePool):
     """Operator processes of one test, against its emulator and the engine API."""
 
-    kube: Kube
-    env: dict[str, str]
-    directory: Path
-    started: list[Service] = field(default_factory=list)
+    def __init__(self, kube: Kube, env: dict[str, str], directory: Path) -> None:
+        settings = {"KUBECONFIG": str(kube.kubeconfig), "HWE_OPERATOR_SYNC_SECONDS": "0.5"}
+        super().__init__("services.operator", "HWE_OPERATOR_HEALTH_FILE", {**env, **settings}, directory)
 
-    def start(self, api_key: str | None, api_url: str, **settings: str) -> Service:
-        name = f"operator-{len(self.started)}"
-        health = self.directory / f"{name}.health"
-        env = {
-            **self.env,
-            "KUBECONFIG": str(self.kube.kubeconfig),
-            "HWE_OPERATOR_API_URL": api_url,
-            "HWE_OPERATOR_SYNC_SECONDS": "0.5",
-            "HWE_OPERATOR_HEALTH_FILE": str(health),
-            **settings,
-        }
-        if api_key is not None:
-            env["HWE_OPERATOR_API_KEY"] = api_key
-        service = start_service("services.operator", env, self.directory / f"{name}.log")
-        self.started.append(service)
-        wait_until(lambda: health.exists() or service.process.poll() is not None, STARTUP_TIMEOUT, f"{name} start")
-        assert service.process.poll() is None, service.log()
-        return service
+    def start(self, api_key: str | None, api_url: str, **settings: str) -> Service:  # type: ignore[override]
+        key = {} if api_key is None else {"HWE_OPERATOR_API_KEY": api_key}
+        return super().start(HWE_OPERATOR_API_URL=api_url, **key, **settings)
 
     def start_for(self, tenant: Tenant, **settings: str) -> Service:
         """An operator with an operator-role key of the tenant, against the session's API."""
         assert tenant.new_key is not None
         return self.start(tenant.new_key("operator"), tenant.api_url, **settings)
-
-    def stop_all(self) -> None:
-        for service in self.started:
-            service.stop()
 
 
 @pytest.fixture

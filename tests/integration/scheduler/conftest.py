@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from hwe import db, tools
-from tests.integration.conftest import Service, start_ready_service
+from tests.integration.conftest import ServicePool
 
 # Fast ticks keep the tests short; replicas then race for every due schedule.
 TEST_TICK_SECONDS = "0.1"
@@ -24,24 +23,16 @@ def builtin_tools() -> None:
     tools.load_builtin_tools()
 
 
-@dataclass
-class SchedulerPool:
-    """Starts scheduler processes; stops them all at the end of the test."""
+class SchedulerPool(ServicePool):
+    """Starts scheduler processes ticking every TEST_TICK_SECONDS."""
 
-    env: dict[str, str]
-    directory: Path
-    started: list[Service] = field(default_factory=list)
-
-    def start(self, **settings: str) -> Service:
-        env = {**self.env, "HWE_SCHEDULER_TICK_SECONDS": TEST_TICK_SECONDS, **settings}
-        name = f"scheduler-{len(self.started)}"
-        service = start_ready_service("services.scheduler", env, self.directory, name, "HWE_SCHEDULER_HEALTH_FILE")
-        self.started.append(service)
-        return service
-
-    def stop_all(self) -> None:
-        for service in self.started:
-            service.stop()
+    def __init__(self, env: dict[str, str], directory: Path) -> None:
+        super().__init__(
+            "services.scheduler",
+            "HWE_SCHEDULER_HEALTH_FILE",
+            {**env, "HWE_SCHEDULER_TICK_SECONDS": TEST_TICK_SECONDS},
+            directory,
+        )
 
 
 @pytest.fixture
