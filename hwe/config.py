@@ -69,6 +69,15 @@ class Settings:
     operator_metrics_port: int = 0
     operator_health_port: int = 0
     operator_health_file: Path | None = None
+    audit_poll_seconds: float = 1.0
+    audit_batch: int = 50
+    audit_webhook_max_attempts: int = 8
+    audit_webhook_backoff_seconds: float = 5.0
+    audit_webhook_timeout_seconds: float = 10.0
+    # Comma-separated addresses or networks (CIDR) webhooks may reach beyond the public internet, e.g. 127.0.0.0/8.
+    audit_webhook_allowed_hosts: str = ""
+    audit_metrics_port: int = 0
+    audit_health_file: Path | None = None
     log_level: str = "INFO"
 
     @property
@@ -125,6 +134,14 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("operator", "metrics_port", "HWE_OPERATOR_METRICS_PORT", "operator_metrics_port"),
     ("operator", "health_port", "HWE_OPERATOR_HEALTH_PORT", "operator_health_port"),
     ("operator", "health_file", "HWE_OPERATOR_HEALTH_FILE", "operator_health_file"),
+    ("audit", "poll_seconds", "HWE_AUDIT_POLL_SECONDS", "audit_poll_seconds"),
+    ("audit", "batch", "HWE_AUDIT_BATCH", "audit_batch"),
+    ("audit", "webhook_max_attempts", "HWE_AUDIT_WEBHOOK_MAX_ATTEMPTS", "audit_webhook_max_attempts"),
+    ("audit", "webhook_backoff_seconds", "HWE_AUDIT_WEBHOOK_BACKOFF_SECONDS", "audit_webhook_backoff_seconds"),
+    ("audit", "webhook_timeout_seconds", "HWE_AUDIT_WEBHOOK_TIMEOUT_SECONDS", "audit_webhook_timeout_seconds"),
+    ("audit", "webhook_allowed_hosts", "HWE_AUDIT_WEBHOOK_ALLOWED_HOSTS", "audit_webhook_allowed_hosts"),
+    ("audit", "metrics_port", "HWE_AUDIT_METRICS_PORT", "audit_metrics_port"),
+    ("audit", "health_file", "HWE_AUDIT_HEALTH_FILE", "audit_health_file"),
 )
 
 

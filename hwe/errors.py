@@ -111,6 +111,14 @@ class ArtifactNotFound(HighwayError):
     """No artifact with that id exists for the tenant."""
 
 
+class WebhookNotFound(HighwayError):
+    """The caller's tenant has no webhook with that id (another tenant's counts as none)."""
+
+
+class DeliveryNotFound(HighwayError):
+    """The webhook has no delivery with that id."""
+
+
 class AuditRecordNotFound(HighwayError):
     """The caller's tenant has no audit record with that id."""
 

@@ -92,6 +92,28 @@ OPERATOR_RESOURCES = prometheus_client.Gauge(
 )
 
 
+WEBHOOK_DELIVERIES = prometheus_client.Counter(
+    "hwe_webhook_deliveries_total",
+    "Webhook delivery attempts, by outcome (delivered, retrying, dead, disabled, blocked)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+WEBHOOK_ATTEMPT_SECONDS = prometheus_client.Histogram(
+    "hwe_webhook_attempt_seconds",
+    "Latency of one webhook delivery attempt, until the receiver answered or failed",
+    registry=REGISTRY,
+)
+WEBHOOK_BACKLOG = prometheus_client.Gauge(
+    "hwe_webhook_backlog",
+    "Webhook deliveries by state: pending (not yet delivered) and dead",
+    ["state"],
+    registry=REGISTRY,
+)
+WEBHOOK_OLDEST_PENDING_SECONDS = prometheus_client.Gauge(
+    "hwe_webhook_oldest_pending_seconds", "Age of the oldest webhook delivery not yet delivered", registry=REGISTRY
+)
+
+
 def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
     """Serves the registry over HTTP on `port` in a daemon thread of prometheus_client (0: not at all)."""
     if port:

@@ -132,7 +132,7 @@ def register_tenant(
         )
     queue_name = tenant_id.replace("-", "_")
     with conn.transaction():
-        stored = _claim(conn, caller_tenant_id, idempotency)
+        stored = claim_idempotency_key(conn, caller_tenant_id, idempotency)
         if stored is not None:
             return _with_key(stored, "admin_key", _derived_secret(pepper, caller_tenant_id, idempotency))
         if not db.execute(conn, "claim_queue", {"queue_name": queue_name}):
@@ -144,7 +144,7 @@ def register_tenant(
         secret = _derived_secret(pepper, caller_tenant_id, idempotency) or secrets.token_urlsafe(24)
         key_row = _insert_key(conn, tenant_id, "admin", pepper, secret)
         response = {**_public(rows[0]), "admin_key": _public(key_row)}
-        _record(conn, caller_tenant_id, idempotency, response)
+        record_idempotent_response(conn, caller_tenant_id, idempotency, response)
     return _with_key(response, "admin_key", secret)
 
 
@@ -160,12 +160,12 @@ def issue_api_key(
     if role not in ROLES:
         raise errors.InvalidRequest("invalid_role", f"role must be one of {', '.join(ROLES)}")
     with conn.transaction():
-        stored = _claim(conn, tenant_id, idempotency)
+        stored = claim_idempotency_key(conn, tenant_id, idempotency)
         if stored is not None:
             return _with_key(stored, None, _derived_secret(pepper, tenant_id, idempotency))
         secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
         response = _public(_insert_key(conn, tenant_id, role, pepper, secret))
-        _record(conn, tenant_id, idempotency, response)
+        record_idempotent_response(conn, tenant_id, idempotency, response)
     return _with_key(response, None, secret)
 
 
@@ -192,8 +192,14 @@ def _insert_key(conn: db.Connection, tenant_id: str, role: str, pepper: str, sec
     return db.execute(conn, "insert_api_key", params)[0]
 
 
-def _claim(conn: db.Connection, tenant_id: str, idempotency: Idempotency | None) -> dict[str, Any] | None:
-    """Claims the idempotency key in the caller's transaction; returns the stored response of a replay."""
+def claim_idempotency_key(
+    conn: db.Connection, tenant_id: str, idempotency: Idempotency | None
+) -> dict[str, Any] | None:
+    """Claims the idempotency key in the caller's transaction; returns the stored response of a replay.
+
+    Raises:
+        IdempotencyConflict: the key was used before with a different request.
+    """
     if idempotency is None:
         return None
     params = {"tenant_id": tenant_id, "operation": idempotency.operation, "key_digest": idempotency.digest}
@@ -206,7 +212,10 @@ def _claim(conn: db.Connection, tenant_id: str, idempotency: Idempotency | None)
     return response
 
 
-def _record(conn: db.Connection, tenant_id: str, idempotency: Idempotency | None, response: dict[str, Any]) -> None:
+def record_idempotent_response(
+    conn: db.Connection, tenant_id: str, idempotency: Idempotency | None, response: dict[str, Any]
+) -> None:
+    """Stores the response of a first request under its idempotency key, in the caller's transaction."""
     if idempotency is None:
         return
     params = {"tenant_id": tenant_id, "operation": idempotency.operation, "key_digest": idempotency.digest}
@@ -215,11 +224,19 @@ def _record(conn: db.Connection, tenant_id: str, idempotency: Idempotency | None
 
 def _derived_secret(pepper: str, tenant_id: str, idempotency: Idempotency | None) -> str | None:
     """The secret of a key created under an idempotency key: the same request always derives the same."""
+    digest = derive_secret_bytes(pepper, tenant_id, idempotency)
+    return None if digest is None else base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+
+
+def derive_secret_bytes(pepper: str, tenant_id: str, idempotency: Idempotency | None) -> bytes | None:
+    """32 secret bytes for a secret made under an idempotency key (None without one).
+
+    A replay of the same request derives the same bytes, so it can answer the same secret without storing it.
+    """
     if idempotency is None:
         return None
     message = "\0".join((tenant_id, idempotency.operation, idempotency.key, idempotency.request_hash))
-    digest = hmac.new(pepper.encode(), message.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+    return hmac.new(pepper.encode(), message.encode(), hashlib.sha256).digest()
 
 
 def _with_key(response: dict[str, Any], field: str | None, secret: str | None) -> dict[str, Any]:

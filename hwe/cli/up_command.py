@@ -1,7 +1,7 @@
 """`hwe up`: the development stack in one command, supervised until Ctrl-C or SIGTERM.
 
 Starts (or reuses) the database, migrates, writes the dev API key and the database URL under the
-state directory, then runs the API, the scheduler, the timeout service, `HWE_WORKERS` workers and,
+state directory, then runs the API, the scheduler, the timeout and audit services, `HWE_WORKERS` workers and,
 when `KUBECONFIG` is set, the Workflow operator as child processes, restarting any that die. Each
 child's pid is in `<state_dir>/run/<service>.pid`. On a stop signal every child gets SIGTERM
 (workers drain), then the embedded database stops.
@@ -51,6 +51,7 @@ def run(settings: config.Settings) -> None:
         Child("api", "services.api", None),
         Child("scheduler", "services.scheduler", run_dir / "scheduler.health", "HWE_SCHEDULER_HEALTH_FILE"),
         Child("timeout", "services.timeout", run_dir / "timeout.health", "HWE_TIMEOUT_HEALTH_FILE"),
+        Child("audit", "services.audit", run_dir / "audit.health", "HWE_AUDIT_HEALTH_FILE"),
     ] + [
         Child(f"worker-{n}", "services.worker", run_dir / f"worker-{n}.health", "HWE_WORKER_HEALTH_FILE")
         for n in range(1, settings.workers + 1)
@@ -60,6 +61,8 @@ def run(settings: config.Settings) -> None:
         "HWE_DATABASE_URL": url,
         "HWE_STATE_DIR": str(state_dir),
         "HWE_SECRETS_FILE": str((settings.secrets_file or state_dir / "dev-secrets.json").resolve()),
+        # Development webhooks go to receivers on this machine; production allows only public addresses.
+        "HWE_AUDIT_WEBHOOK_ALLOWED_HOSTS": settings.audit_webhook_allowed_hosts or "127.0.0.0/8,::1",
     }
     if os.environ.get("KUBECONFIG"):
         logger.info("KUBECONFIG is set: starting the Workflow operator against that cluster")

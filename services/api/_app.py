@@ -33,6 +33,7 @@ from services.api import (
     _schedules,
     _state,
     _templates,
+    _webhooks,
     _workflows,
 )
 
@@ -55,6 +56,8 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.AppNotFound: (404, "not_found"),
     errors.TemplateNotFound: (404, "not_found"),
     errors.DefinitionNotFound: (404, "not_found"),
+    errors.WebhookNotFound: (404, "not_found"),
+    errors.DeliveryNotFound: (404, "not_found"),
     errors.AuditRecordNotFound: (404, "not_found"),
     errors.IdempotencyConflict: (409, "idempotency_conflict"),
     errors.TenantConflict: (409, "tenant_conflict"),
@@ -63,6 +66,8 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.NotRetryable: (409, "not_retryable"),
     errors.ScheduleExists: (409, "schedule_exists"),
     errors.RateLimited: (429, "rate_limited"),
+    errors.SecretStoreRefused: (503, "secret_store_refused"),
+    errors.SecretStoreUnavailable: (503, "secret_store_unavailable"),
 }
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
@@ -85,6 +90,7 @@ def routes() -> list[BaseRoute]:
         *_templates.routes,
         *_audit.routes,
         *_admin.routes,
+        *_webhooks.routes,
     ]
 
 

@@ -32,6 +32,61 @@ schemas:
       details: {description: "more about the error, or null"}
       request_id: {type: string, description: "also in the X-Request-ID header and the API's log"}
       existing_run_id: {type: string, description: "on a 409 of a submission: the run the key created"}
+  WebhookEventType:
+    type: string
+    enum: [run.started, run.completed, run.failed, run.cancelled, run.waiting, task.failed]
+  WebhookRequest:
+    type: object
+    required: [url, event_types]
+    additionalProperties: false
+    properties:
+      url: {type: string, maxLength: 2048, description: "an http:// or https:// URL"}
+      event_types: {type: array, minItems: 1, items: {$ref: '#/components/schemas/WebhookEventType'}}
+      description: {type: string, maxLength: 500}
+  Webhook:
+    type: object
+    required: [webhook_id, url, event_types, state, created_at]
+    properties:
+      webhook_id: {type: string, format: uuid}
+      url: {type: string}
+      event_types: {type: array, items: {$ref: '#/components/schemas/WebhookEventType'}}
+      description: {type: string}
+      state: {type: string, enum: [active, disabled], description: "disabled after the receiver answered 410"}
+      disabled_reason: {type: [string, "null"]}
+      created_at: {type: string, format: date-time}
+      updated_at: {type: string, format: date-time}
+  NewWebhook:
+    allOf:
+      - {$ref: '#/components/schemas/Webhook'}
+      - type: object
+        required: [secret]
+        properties:
+          secret: {type: string, description: "the signing secret, whsec_ and base64; shown only in this answer"}
+  WebhookList:
+    type: object
+    required: [items]
+    properties:
+      items: {type: array, items: {$ref: '#/components/schemas/Webhook'}}
+  WebhookDelivery:
+    type: object
+    required: [delivery_id, event_type, workflow_run_id, state, attempts, created_at]
+    properties:
+      delivery_id: {type: string, format: uuid, description: "also the webhook-id header of every attempt"}
+      event_type: {$ref: '#/components/schemas/WebhookEventType'}
+      workflow_run_id: {type: string, format: uuid}
+      event_id: {type: [integer, "null"], description: "the audit record it announces, if any"}
+      state: {type: string, enum: [pending, delivered, dead]}
+      attempts: {type: integer}
+      next_attempt_at: {type: string, format: date-time}
+      last_status_code: {type: [integer, "null"]}
+      last_error: {type: [string, "null"]}
+      created_at: {type: string, format: date-time}
+      finished_at: {type: [string, "null"], format: date-time}
+  WebhookDeliveryList:
+    type: object
+    required: [items]
+    properties:
+      items: {type: array, items: {$ref: '#/components/schemas/WebhookDelivery'}}
   Role:
     type: string
     enum: [admin, operator, viewer]

@@ -39,10 +39,11 @@ def test_hwe_up_starts_embedded_postgres_and_every_service_then_stops_them_all(t
         assert "worker-1 ready" in text
         assert "scheduler ready" in text
         assert "timeout ready" in text
+        assert "audit ready" in text
         assert "KUBECONFIG is not set: the Workflow operator is not started" in text
         pids = {
             name: int((state / "run" / f"{name}.pid").read_text())
-            for name in ("api", "scheduler", "timeout", "worker-1", "worker-2")
+            for name in ("api", "scheduler", "timeout", "audit", "worker-1", "worker-2")
         }
         assert all(_alive(pid) for pid in pids.values())
         assert (state / "database-url").read_text().startswith("postgresql://")
