@@ -67,15 +67,17 @@ def build_registry(context: _reconcile.Context, health_file: Path | None) -> kop
             raise _retry_later(outcome.retry, retry, context.sync_seconds)
 
     def unfinished(*, body: kopf.Body, **_: Any) -> bool:
+        # Until the create (or resume) handler has written a first status, the submission is its to make: a tick
+        # reading the resource before that would submit too (harmlessly, by the same key) and post a second Event.
         resource = _reconcile.Resource.of(body)
-        return not _status.is_finished(resource.status, resource.generation)
+        return bool(resource.status) and not _status.is_finished(resource.status, resource.generation)
 
     temporary = kopf.ErrorsMode.TEMPORARY
     kopf.on.create(GROUP, VERSION, PLURAL, registry=registry, errors=temporary, id="reconcile")(reconcile)
     kopf.on.resume(GROUP, VERSION, PLURAL, registry=registry, errors=temporary, id="reconcile")(reconcile)
     kopf.on.update(GROUP, VERSION, PLURAL, registry=registry, errors=temporary, id="reconcile", field="spec")(reconcile)
-    # The first tick comes soon after the submission (a quick run shows Succeeded at once), not before it:
-    # it does not race the create handler. Later ticks come every sync interval.
+    # The first tick comes a second after the first status is written (a quick run shows Succeeded promptly);
+    # later ticks every sync interval.
     kopf.timer(
         GROUP,
         VERSION,
