@@ -4,13 +4,15 @@ Called by the API's admin audit-log routes. Reads only and never opens a transac
 it (to count and list in one, for example). Not the writer: `runs.append_event` appends each record in
 the transaction of the change it records.
 
-The published SDK describes audit records as actions on resources by users. Today every record is
-about a workflow run, so a record's `resource_type` is `workflow_run`, its `resource_id` the run's id
-and its `action_type` its event type. No record is a user's yet, so a `user_email` filter matches none.
+The published SDK describes audit records as actions on resources by users. A run's own records are about
+that run (`resource_type` `workflow_run`, `resource_id` its id); an API request's record (`api_request`,
+written by `api_records`) is about the resource its route names (`webhook`, `api_key`, ...). A record's
+`action_type` is its event type. No record is a user's yet, so a `user_email` filter matches none.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from typing import Any
 
 from hwe import db
 
-# The one kind of resource audit records are about today.
+# What a run's own records are about; an API request's record names its resource in its detail.
 RESOURCE_TYPE = "workflow_run"
 # event_id is a bigint: no larger id can exist.
 MAX_LOG_ID = 2**63 - 1
@@ -94,21 +96,20 @@ def _params(tenant_id: str, where: AuditFilter) -> dict[str, Any] | None:
     """The statement parameters of a filter in our vocabulary, or None when no record can match it."""
     if where.user_email is not None:
         return None
-    if where.resource_type is not None and where.resource_type != RESOURCE_TYPE:
-        return None
+    resource_id = where.resource_id
+    if resource_id is not None:
+        with contextlib.suppress(ValueError):  # a run's id in any spelling; other ids as they are
+            resource_id = str(uuid.UUID(resource_id))
     run_ids = {where.workflow_run_id} - {None}
-    if where.resource_id is not None:
-        try:
-            run_ids.add(uuid.UUID(where.resource_id))
-        except ValueError:
-            return None  # not a run's id, so no record is about that resource
     event_types = {where.event_type, where.action_type} - {None}
-    if len(run_ids) > 1 or len(event_types) > 1:
+    if len(event_types) > 1:
         return None
     return {
         "tenant_id": tenant_id,
         "workflow_run_id": next(iter(run_ids), None),
         "event_type": next(iter(event_types), None),
+        "resource_type": where.resource_type,
+        "resource_id": resource_id,
         "start_date": where.start_date,
         "end_date": where.end_date,
     }
@@ -116,11 +117,12 @@ def _params(tenant_id: str, where: AuditFilter) -> dict[str, Any] | None:
 
 def _record(row: db.Row) -> dict[str, Any]:
     """An event_log row in the SDK's vocabulary, with our own names beside it (ids as UUIDs, times aware)."""
+    detail = row["detail"] if isinstance(row["detail"], dict) else {}
     return {
         "log_id": row["event_id"],
         "action_type": row["event_type"],
-        "resource_type": RESOURCE_TYPE,
-        "resource_id": row["workflow_run_id"],
+        "resource_type": detail.get("resource_type", RESOURCE_TYPE),
+        "resource_id": detail.get("resource_id") or row["workflow_run_id"],
         "user_email": None,
         "event_type": row["event_type"],
         "workflow_run_id": row["workflow_run_id"],

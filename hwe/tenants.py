@@ -36,11 +36,12 @@ _HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a tenant, the key's role, and the tenant's queue."""
+    """Who is calling: a tenant, the key's role, the tenant's queue, and the key's public prefix (if a key)."""
 
     tenant_id: str
     role: str
     queue_name: str
+    key_prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def authenticate(conn: db.Connection, api_key: str, pepper: str) -> Principal:
         _HASHER.verify(row["key_hash"], pepper + parts[2])
     except argon2.exceptions.VerificationError as err:
         raise errors.Unauthorized("unknown or revoked API key") from err
-    return Principal(tenant_id=row["tenant_id"], role=row["role"], queue_name=row["queue_name"])
+    return Principal(tenant_id=row["tenant_id"], role=row["role"], queue_name=row["queue_name"], key_prefix=parts[1])
 
 
 def register_tenant(

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import errors, tenants
-from services.api import _state
+from services.api import _changes, _state
 
 
 async def create_tenant(request: Request) -> Response:
@@ -36,7 +36,9 @@ async def create_tenant(request: Request) -> Response:
     if "tenant_id" not in body:
         raise errors.InvalidRequest("missing_field", "the body needs a 'tenant_id' string")
     state = _state.get(request)
-    created = await state.call(
+    created = await _changes.change(
+        request,
+        principal,
         tenants.register_tenant,
         principal.tenant_id,
         body["tenant_id"],
@@ -65,7 +67,9 @@ async def create_key(request: Request) -> Response:
     if "role" not in body:
         raise errors.InvalidRequest("missing_field", f"the body needs a 'role': one of {', '.join(tenants.ROLES)}")
     state = _state.get(request)
-    created = await state.call(
+    created = await _changes.change(
+        request,
+        principal,
         tenants.issue_api_key,
         principal.tenant_id,
         body["role"],
@@ -102,7 +106,7 @@ async def revoke_key(request: Request) -> Response:
     """
     principal = await _state.authenticate(request, require="admin")
     prefix = request.path_params["prefix"]
-    revoked = await _state.get(request).call(tenants.revoke_api_key, principal.tenant_id, prefix)
+    revoked = await _changes.change(request, principal, tenants.revoke_api_key, principal.tenant_id, prefix)
     return _state.success(revoked)
 
 

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from hwe import errors, runs
 from hwe.tools import approval
-from services.api import _state
+from services.api import _changes, _state
 
 
 async def approve(request: Request) -> Response:
@@ -46,8 +46,8 @@ async def _decide(request: Request, *, approved: bool) -> Response:
         "comment": str(body.get("comment", "")),
         "timestamp": datetime.now(UTC).isoformat(),
     }
-    woken = await _state.get(request).call(
-        runs.post_event, principal.tenant_id, run_id, approval.event_name(key), decision
+    woken = await _changes.change(
+        request, principal, runs.post_event, principal.tenant_id, run_id, approval.event_name(key), decision
     )
     return _state.success({"approval_key": key, "approved": approved, "woken": woken})
 

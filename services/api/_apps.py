@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import apps, db
-from services.api import _state
+from services.api import _changes, _state
 
 
 async def install_app(request: Request) -> Response:
@@ -20,7 +20,7 @@ async def install_app(request: Request) -> Response:
     """
     principal = await _state.authenticate(request, require="admin")
     body = await _state.read_json_object(request)
-    row = await _state.get(request).call(_install, principal.tenant_id, body)
+    row = await _changes.change(request, principal, _install, principal.tenant_id, body)
     return _state.success(_view(row), status=201)
 
 
@@ -47,7 +47,7 @@ async def uninstall_app(request: Request) -> Response:
     """Uninstalls one of the tenant's apps; its workflows' calls fail from then on."""
     principal = await _state.authenticate(request, require="admin")
     publisher, app = request.path_params["publisher"], request.path_params["app"]
-    await _state.get(request).call(apps.uninstall_app, principal.tenant_id, publisher, app)
+    await _changes.change(request, principal, apps.uninstall_app, principal.tenant_id, publisher, app)
     return _state.success({"publisher": publisher, "app": app, "uninstalled": True})
 
 

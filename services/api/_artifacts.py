@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hwe import artifacts, db, errors
-from services.api import _state
+from services.api import _changes, _state
 
 
 async def upload_artifact(request: Request) -> Response:
@@ -21,7 +21,7 @@ async def upload_artifact(request: Request) -> Response:
         if not isinstance(upload, UploadFile):
             raise errors.InvalidRequest("missing_field", "the form needs a file field named 'artifact'")
         content = await upload.read()
-    artifact = await _state.get(request).call(_store, principal.tenant_id, content)
+    artifact = await _changes.change(request, principal, _store, principal.tenant_id, content)
     body = {"artifact_id": artifact.artifact_id, "size": artifact.size}
     # The published clients read artifact_id at the top level; the envelope carries it too.
     return JSONResponse({"status": "success", "data": body, **body}, status_code=201)
@@ -59,7 +59,7 @@ async def delete_artifact(request: Request) -> Response:
     """DELETE /api/v1/artifacts/{artifact_id}."""
     principal = await _state.authenticate(request)
     artifact_id = request.path_params["artifact_id"]
-    await _state.get(request).call(artifacts.delete_artifact, principal.tenant_id, artifact_id)
+    await _changes.change(request, principal, artifacts.delete_artifact, principal.tenant_id, artifact_id)
     return _state.success({"artifact_id": artifact_id, "deleted": True})
 
 

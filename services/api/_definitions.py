@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import definitions, errors
-from services.api import _state
+from services.api import _changes, _state
 
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -36,8 +36,8 @@ async def store_definition(request: Request) -> Response:
     body = await _state.read_json_object(request)
     if "workflow_definition" not in body:
         raise errors.InvalidRequest("missing_field", "the body needs a 'workflow_definition' object")
-    stored = await _state.get(request).call(
-        definitions.store_definition, principal.tenant_id, body["workflow_definition"]
+    stored = await _changes.change(
+        request, principal, definitions.store_definition, principal.tenant_id, body["workflow_definition"]
     )
     return _state.success({**_view(stored), "created": stored.created}, status=201 if stored.created else 200)
 

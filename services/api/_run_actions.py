@@ -9,14 +9,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import diagnosis, errors, runs
-from services.api import _state
+from services.api import _changes, _state
 
 
 async def cancel_workflow(request: Request) -> Response:
     """POST /api/v1/workflows/{id}/cancel: cancels a run that has not finished (409 when it has)."""
     principal = await _state.authenticate(request)
     run_id = _run_id(request)
-    await _state.get(request).call(runs.cancel_run, principal.tenant_id, run_id)
+    await _changes.change(request, principal, runs.cancel_run, principal.tenant_id, run_id)
     return _state.success({"workflow_run_id": str(run_id), "state": "cancelled"})
 
 
@@ -25,7 +25,9 @@ async def retry_workflow(request: Request) -> Response:
     principal = await _state.authenticate(request)
     run_id = _run_id(request)
     state = _state.get(request)
-    new_run_id = await state.call(runs.retry_run, principal.tenant_id, run_id, state.settings.root_task_max_attempts)
+    new_run_id = await _changes.change(
+        request, principal, runs.retry_run, principal.tenant_id, run_id, state.settings.root_task_max_attempts
+    )
     return _state.success(
         {"workflow_run_id": str(new_run_id), "new_workflow_run_id": str(new_run_id), "retry_of": str(run_id)},
         status=201,
@@ -38,7 +40,7 @@ async def post_event(request: Request) -> Response:
     run_id = _run_id(request)
     body = await _state.read_json_object(request)
     event_name, payload = body.get("event_name"), body.get("payload", {})
-    woken = await _state.get(request).call(runs.post_event, principal.tenant_id, run_id, event_name, payload)
+    woken = await _changes.change(request, principal, runs.post_event, principal.tenant_id, run_id, event_name, payload)
     return _state.success({"workflow_run_id": str(run_id), "event_name": event_name, "woken": woken}, status=201)
 
 

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import definitions, errors, interpreter, runs
+from hwe import api_records, definitions, errors, interpreter, runs
 from services.api import _state
 
 TERMINAL = ("completed", "failed", "cancelled")
@@ -396,6 +396,8 @@ def _graph(history: runs.RunHistory) -> tuple[list[dict[str, Any]], list[dict[st
 def _timeline(history: runs.RunHistory) -> list[dict[str, Any]]:
     items: list[tuple[datetime.datetime, dict[str, Any]]] = []
     for row in history.audit:
+        if row["event_type"] == api_records.EVENT_TYPE:
+            continue  # who asked is the audit trail's question; the timeline shows what ran
         detail = row["detail"] if isinstance(row["detail"], dict) else {}
         item = {"kind": row["event_type"], "detail": detail}
         if "step" in detail:

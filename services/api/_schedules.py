@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import db, errors, schedules
-from services.api import _state
+from services.api import _changes, _state
 
 _EXPLICIT_FIELDS = ("cron", "timezone", "start_date", "catchup", "max_active_runs", "is_paused")
 
@@ -28,7 +28,7 @@ async def create_schedule(request: Request) -> Response:
     body = await _state.read_json_object(request)
     if not isinstance(body.get("workflow_definition"), dict):
         raise errors.InvalidRequest("missing_field", "the body needs a 'workflow_definition' object")
-    row = await _state.get(request).call(_create, principal.tenant_id, body)
+    row = await _changes.change(request, principal, _create, principal.tenant_id, body)
     return _state.success(_view(row), status=201)
 
 
@@ -80,7 +80,7 @@ async def update_schedule(request: Request) -> Response:
     if "start_date" in changes:
         changes["start_date"] = _datetime(changes["start_date"])
     try:
-        row = await _state.get(request).call(_update, principal.tenant_id, _schedule_id(request), changes)
+        row = await _changes.change(request, principal, _update, principal.tenant_id, _schedule_id(request), changes)
     except ValueError as err:
         raise errors.InvalidRequest("bad_field", str(err)) from err
     return _state.success(_view(row))
@@ -93,14 +93,18 @@ def _update(conn: db.Connection, tenant_id: str, schedule_id: uuid.UUID, changes
 async def pause_schedule(request: Request) -> Response:
     """Pauses a schedule: nothing fires until it is resumed."""
     principal = await _state.authenticate(request, require="operator")
-    row = await _state.get(request).call(schedules.pause_schedule, principal.tenant_id, _schedule_id(request))
+    row = await _changes.change(
+        request, principal, schedules.pause_schedule, principal.tenant_id, _schedule_id(request)
+    )
     return _state.success(_view(row))
 
 
 async def resume_schedule(request: Request) -> Response:
     """Resumes a paused schedule from now on: times that passed while paused do not fire."""
     principal = await _state.authenticate(request, require="operator")
-    row = await _state.get(request).call(schedules.resume_schedule, principal.tenant_id, _schedule_id(request))
+    row = await _changes.change(
+        request, principal, schedules.resume_schedule, principal.tenant_id, _schedule_id(request)
+    )
     return _state.success(_view(row))
 
 
@@ -108,7 +112,7 @@ async def delete_schedule(request: Request) -> Response:
     """Deletes a schedule; runs it already started are kept."""
     principal = await _state.authenticate(request, require="operator")
     schedule_id = _schedule_id(request)
-    await _state.get(request).call(schedules.delete_schedule, principal.tenant_id, schedule_id)
+    await _changes.change(request, principal, schedules.delete_schedule, principal.tenant_id, schedule_id)
     return _state.success({"schedule_id": str(schedule_id), "deleted": True})
 
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import errors, secrets, webhooks
-from services.api import _state
+from services.api import _changes, _state
 
 MAX_DELIVERIES = 200
 _FIELDS = ("url", "event_types", "description")
@@ -37,7 +37,9 @@ async def create_webhook(request: Request) -> Response:
         raise errors.InvalidRequest("unknown_field", f"unknown field {unknown[0]!r}; the fields are {list(_FIELDS)}")
     subscription = webhooks.check_subscription(body.get("url"), body.get("event_types"), body.get("description"))
     state = _state.get(request)
-    created = await state.call(
+    created = await _changes.change(
+        request,
+        principal,
         webhooks.create_webhook,
         secrets.open_secret_provider(state.settings),
         principal.tenant_id,
@@ -88,7 +90,7 @@ async def delete_webhook(request: Request) -> Response:
     """
     principal = await _state.authenticate(request, require="operator")
     webhook_id = _id(request, "webhook_id")
-    await _state.get(request).call(webhooks.delete_webhook, principal.tenant_id, webhook_id)
+    await _changes.change(request, principal, webhooks.delete_webhook, principal.tenant_id, webhook_id)
     return _state.success({"webhook_id": str(webhook_id), "deleted": True})
 
 
@@ -104,7 +106,9 @@ async def rotate_secret(request: Request) -> Response:
     """
     principal = await _state.authenticate(request, require="operator")
     state = _state.get(request)
-    rotated = await state.call(
+    rotated = await _changes.change(
+        request,
+        principal,
         webhooks.rotate_secret,
         secrets.open_secret_provider(state.settings),
         principal.tenant_id,
@@ -150,7 +154,9 @@ async def retry_delivery(request: Request) -> Response:
       404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="operator")
-    requeued = await _state.get(request).call(
+    requeued = await _changes.change(
+        request,
+        principal,
         webhooks.requeue_webhook_delivery,
         principal.tenant_id,
         _id(request, "webhook_id"),

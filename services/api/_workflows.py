@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import definitions, errors, runs, sandbox
-from services.api import _state
+from services.api import _changes, _state
 
 MAX_IDEMPOTENCY_KEY_CHARS = 255
 
@@ -51,7 +51,9 @@ async def submit_workflow(request: Request) -> Response:
         )
     request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     state = _state.get(request)
-    submission = await state.call(
+    submission = await _changes.change(
+        request,
+        principal,
         _submit,
         principal,
         body_definition,
@@ -59,6 +61,7 @@ async def submit_workflow(request: Request) -> Response:
         key,
         request_hash,
         state.settings.root_task_max_attempts,
+        run_of=lambda submitted: submitted.workflow_run_id,
     )
     return _state.success({"workflow_run_id": str(submission.workflow_run_id)}, status=201)
 

@@ -47,7 +47,8 @@ def _records(tenant: Tenant, **params: object) -> list[dict[str, Any]]:
 
 
 def _runs(tenant: Tenant, **params: object) -> list[str]:
-    return [record["workflow_run_id"] for record in _records(tenant, **params)]
+    """The runs the matching records are about, newest first, each once (a run has several records)."""
+    return list(dict.fromkeys(record["workflow_run_id"] for record in _records(tenant, **params)))
 
 
 def _bad_request(tenant: Tenant, **params: object) -> dict[str, Any]:
@@ -65,10 +66,10 @@ def test_a_completed_runs_records_are_listed_newest_first_in_the_sdk_shape(runni
     data = _page(running_tenant)
 
     assert set(data) == {"audit_logs", "total", "page", "per_page"}
-    assert (data["total"], data["page"], data["per_page"]) == (2, 1, 50)
-    completed, submitted = data["audit_logs"]
-    assert [completed["event_type"], submitted["event_type"]] == ["completed", "submitted"]
-    for record in (completed, submitted):
+    assert (data["total"], data["page"], data["per_page"]) == (3, 1, 50)
+    completed, request, submitted = data["audit_logs"]
+    assert [r["event_type"] for r in (completed, request, submitted)] == ["completed", "api_request", "submitted"]
+    for record in (completed, request, submitted):
         assert set(record) == RECORD_FIELDS
         assert isinstance(record["log_id"], int)
         assert record["action_type"] == record["event_type"]
@@ -79,9 +80,12 @@ def test_a_completed_runs_records_are_listed_newest_first_in_the_sdk_shape(runni
     assert completed["detail"] == {"attempt": 1}
     assert submitted["attempt_run_id"] is None
     assert submitted["detail"] == {"workflow_name": "three_shell_steps", "tasks": 3}
-    created = [datetime.datetime.fromisoformat(r["created_at"]) for r in (completed, submitted)]
-    assert created[0] >= created[1]
-    assert completed["log_id"] > submitted["log_id"]
+    assert request["detail"]["route"] == "/api/v1/workflows"
+    assert (request["detail"]["method"], request["detail"]["outcome"]) == ("POST", "ok")
+    assert running_tenant.key.startswith(f"hw_{request['detail']['key_prefix']}_")
+    created = [datetime.datetime.fromisoformat(r["created_at"]) for r in (completed, request, submitted)]
+    assert created == sorted(created, reverse=True)
+    assert completed["log_id"] > request["log_id"] > submitted["log_id"]
 
 
 def test_an_empty_tenant_lists_no_records(tenant: Tenant) -> None:
@@ -109,11 +113,22 @@ def test_event_type_and_its_sdk_name_action_type_filter_by_what_happened(tenant:
     assert _page(tenant, event_type="cancelled")["total"] == 1
 
 
-def test_resource_type_workflow_run_matches_every_record_and_other_types_none(tenant: Tenant) -> None:
+def test_resource_type_and_id_pick_the_records_about_one_kind_of_resource(tenant: Tenant) -> None:
     run_id = _submit(tenant)
+    created = tenant.client.post("/api/v1/keys", json={"role": "viewer"})
+    assert created.status_code == 201, created.text
+    prefix = created.json()["data"]["prefix"]
 
-    assert _runs(tenant, resource_type="workflow_run") == [run_id]
-    assert _page(tenant, resource_type="api_key") == {"audit_logs": [], "total": 0, "page": 1, "per_page": 50}
+    about_runs = _records(tenant, resource_type="workflow_run")
+    about_keys = _records(tenant, resource_type="api_key")
+
+    assert {r["workflow_run_id"] for r in about_runs} == {run_id}
+    assert [(r["event_type"], r["resource_id"], r["workflow_run_id"]) for r in about_keys] == [
+        ("api_request", None, None)
+    ]
+    assert about_keys[0]["detail"]["route"] == "/api/v1/keys"
+    assert "key" not in about_keys[0]["detail"] and prefix not in str(about_keys[0]["detail"])
+    assert _page(tenant, resource_type="webhook")["total"] == 0
     assert _page(tenant, resource_id="hw_prefix")["total"] == 0
 
 
@@ -130,7 +145,7 @@ def test_start_and_end_date_bound_the_list_inclusively(tenant: Tenant) -> None:
     assert _runs(tenant, start_date=created[second]) == [third, second]
     assert _runs(tenant, end_date=created[second]) == [second, first]
     assert _runs(tenant, start_date=created[second], end_date=created[second]) == [second]
-    assert _page(tenant, start_date=created[second])["total"] == 2
+    assert _page(tenant, start_date=created[second])["total"] == 4  # two runs, each submitted and its request
 
 
 def test_dates_without_an_offset_are_read_as_utc(tenant: Tenant) -> None:
@@ -178,16 +193,17 @@ def test_a_parameter_given_twice_answers_400(tenant: Tenant) -> None:
 
 
 def test_pages_hold_per_page_records_and_total_counts_them_all(tenant: Tenant) -> None:
-    submitted = [_submit(tenant) for _ in range(5)]
+    submitted = [_submit(tenant) for _ in range(5)]  # each leaves two records: submitted, and its API request
 
-    pages = [_page(tenant, page=page, per_page=2) for page in (1, 2, 3, 4)]
+    pages = [_page(tenant, page=page, per_page=3) for page in (1, 2, 3, 4, 5)]
 
-    assert [len(page["audit_logs"]) for page in pages] == [2, 2, 1, 0]
-    assert {page["total"] for page in pages} == {5}
-    assert [page["page"] for page in pages] == [1, 2, 3, 4]
-    assert {page["per_page"] for page in pages} == {2}
+    assert [len(page["audit_logs"]) for page in pages] == [3, 3, 3, 1, 0]
+    assert {page["total"] for page in pages} == {10}
+    assert [page["page"] for page in pages] == [1, 2, 3, 4, 5]
+    assert {page["per_page"] for page in pages} == {3}
     listed = [record["workflow_run_id"] for page in pages for record in page["audit_logs"]]
-    assert listed == list(reversed(submitted))
+    assert list(dict.fromkeys(listed)) == list(reversed(submitted))
+    assert len(set(record["log_id"] for page in pages for record in page["audit_logs"])) == 10
     assert _page(tenant, per_page=200)["per_page"] == 200
 
 

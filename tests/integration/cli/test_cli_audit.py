@@ -31,7 +31,8 @@ def test_audit_prints_a_completed_runs_trail_oldest_first(running_tenant: Tenant
     assert done.stdout.index("submitted") < done.stdout.index("completed")
     assert "workflow_name=three_shell_steps" in done.stdout
     assert "#1" in done.stdout
-    assert "2 record(s)" in done.stdout
+    assert "api_request" in done.stdout  # the submission through the API, with the key that made it
+    assert "3 record(s)" in done.stdout
 
 
 def test_audit_json_prints_one_record_per_line_oldest_first(tenant: Tenant, hwe: HweRunner) -> None:
@@ -42,9 +43,13 @@ def test_audit_json_prints_one_record_per_line_oldest_first(tenant: Tenant, hwe:
 
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [record["event_type"] for record in records] == ["submitted", "cancelled"]
+    assert [record["event_type"] for record in records] == ["submitted", "api_request", "cancelled", "api_request"]
+    assert [record["detail"].get("route") for record in records if record["event_type"] == "api_request"] == [
+        "/api/v1/workflows",
+        "/api/v1/workflows/{workflow_run_id}/cancel",
+    ]
     assert {record["workflow_run_id"] for record in records} == {run_id}
-    assert records[0]["log_id"] < records[1]["log_id"]
+    assert [record["log_id"] for record in records] == sorted(record["log_id"] for record in records)
 
 
 def test_audit_follows_the_pages_until_every_record_is_read(tenant: Tenant, hwe: HweRunner, database_url: str) -> None:
@@ -57,10 +62,10 @@ def test_audit_follows_the_pages_until_every_record_is_read(tenant: Tenant, hwe:
 
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
-    assert len(records) == 251
-    assert len({record["log_id"] for record in records}) == 251
-    assert records[0]["event_type"] == "submitted"
-    assert {record["event_type"] for record in records[1:]} == {"event_posted"}
+    assert len(records) == 252
+    assert len({record["log_id"] for record in records}) == 252
+    assert [record["event_type"] for record in records[:2]] == ["submitted", "api_request"]
+    assert {record["event_type"] for record in records[2:]} == {"event_posted"}
     assert [record["log_id"] for record in records] == sorted(record["log_id"] for record in records)
 
 
