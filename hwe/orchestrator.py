@@ -50,7 +50,7 @@ async def execute_claimed(
                 released = await database.run(queue.release_run, claim)
             logger.info("handed run %s back to the queue (still held: %s)", claim.run_id, released)
     if outcome is None:
-        metrics.FENCING_REJECTIONS.inc()
+        await _record_fenced_off(database, claim, "step")
         logger.warning("run %s lost its lease or was cancelled; it wrote nothing more", claim.run_id)
         return
     metrics.OUTCOMES.labels(outcome.kind).inc()
@@ -62,8 +62,19 @@ async def execute_claimed(
         elif outcome.kind == "crash":
             await database.run(_retry_after_crash, claim, outcome.detail)
     except errors.FencingLost:
-        metrics.FENCING_REJECTIONS.inc()
+        await _record_fenced_off(database, claim, outcome.kind)
         logger.warning("run %s lost its lease before its %s was committed", claim.run_id, outcome.kind)
+
+
+async def _record_fenced_off(database: db.Database, claim: queue.ClaimedTask, write: str) -> None:
+    """Counts and records a zombie's refused write: its transaction rolled back, so the record is its own."""
+    metrics.FENCING_REJECTIONS.inc()
+    detail = {"attempt": claim.attempt, "write": write}
+    with trio.CancelScope(shield=True):
+        try:
+            await database.run(runs.append_event, claim.workflow_run_id, "fenced_write_rejected", claim.run_id, detail)
+        except Exception as err:  # the record must not turn a refused write into a crash of the worker
+            logger.error("could not record the refused write of run %s: %s", claim.run_id, type(err).__name__)
 
 
 async def _run_under_lease(

@@ -38,7 +38,10 @@ def expire_leases(conn: db.Connection, queue_name: str, limit: int) -> int:
     with conn.transaction():
         expired = queue.expire_leases(conn, queue_name, limit)
         for row in expired:
+            retried = row["task_state"] == "pending"
+            runs.append_event(conn, row["workflow_run_id"], "lease_expired", row["run_id"], {"retry": retried})
             if row["state"] is not None:  # out of attempts: the workflow run failed with it
+                runs.append_event(conn, row["workflow_run_id"], "failed", row["run_id"], {"reason": "lease_expired"})
                 children.notify_parent(conn, row)
         return len(expired)
 
@@ -56,6 +59,8 @@ def enforce_deadlines(conn: db.Connection, limit: int) -> list[tuple[str, str]]:
                 runs.append_event(
                     conn, run["workflow_run_id"], "deadline_exceeded", None, {"action": run["deadline_action"]}
                 )
+                # The run ended: its terminal record, as every other way of ending writes one.
+                runs.append_event(conn, run["workflow_run_id"], str(rows[0]["state"]), None, {"reason": "deadline"})
         if rows:
             ended.append((str(run["workflow_run_id"]), str(rows[0]["state"])))
             logger.info("run %s passed its deadline: %s", run["workflow_run_id"], rows[0]["state"])

@@ -66,7 +66,7 @@ LANGUAGE sql AS $$
     WHERE h.tenant_id = p_tenant_id AND h.state = 'active' AND p_type = ANY (h.event_types)
 $$;
 
--- The audit records that webhooks announce: a run's end, its waits, and failed attempts.
+-- The audit records that webhooks announce: a run's end, its waits, and failed attempts (a crash, a lost lease).
 CREATE OR REPLACE FUNCTION hwe.announce_event_log() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -88,6 +88,12 @@ BEGIN
         WHEN 'attempt_failed' THEN
             PERFORM hwe.enqueue_webhook_deliveries(NEW.workflow_run_id, NEW.tenant_id, NEW.event_id,
                 'task.failed', 'running', NEW.created_at, v_extra);
+        WHEN 'lease_expired' THEN
+            -- Out of attempts, the run's own `failed` record announces it; a retried attempt is announced here.
+            IF (NEW.detail ->> 'retry')::boolean THEN
+                PERFORM hwe.enqueue_webhook_deliveries(NEW.workflow_run_id, NEW.tenant_id, NEW.event_id,
+                    'task.failed', 'running', NEW.created_at, v_extra);
+            END IF;
         WHEN 'cancelled' THEN
             PERFORM hwe.enqueue_webhook_deliveries(NEW.workflow_run_id, NEW.tenant_id, NEW.event_id,
                 'run.cancelled', 'cancelled', NEW.created_at, v_extra);

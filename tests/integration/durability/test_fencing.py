@@ -40,3 +40,5 @@ def test_paused_worker_resumed_after_takeover_is_fenced_off(
     assert tenant.run(run_id)["state"] == "completed"
     metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
     assert re.search(r"^hwe_fencing_rejections_total 1\.0$", metrics, re.M), metrics
+    audit = tenant.client.get(f"/api/v1/workflows/{run_id}/events").json()["data"]["audit"]
+    assert [r["detail"]["attempt"] for r in audit if r["event_type"] == "fenced_write_rejected"] == [1]

@@ -48,6 +48,15 @@ def test_killed_workers_run_resumes_on_a_standby_worker_within_lease_plus_one_se
     assert _starts(tmp_path)[1][0] - killed_at <= lease + 1.0
     assert _starts(tmp_path)[1][1] != _starts(tmp_path)[0][1]
     assert tenant.wait_for_state(run_id)["state"] == "completed"
+    audit = _audit(tenant, run_id)
+    assert ("lease_expired", {"retry": True}) in audit  # the timeout is on the trail
+
+
+def _audit(tenant: Tenant, run_id: str) -> list[tuple[str, Any]]:
+    """The run's audit trail: (event type, detail) of each record, oldest first."""
+    response = tenant.client.get(f"/api/v1/workflows/{run_id}/events")
+    assert response.status_code == 200, response.text
+    return [(record["event_type"], record["detail"]) for record in response.json()["data"]["audit"]]
 
 
 def test_task_timeout_fails_the_task_and_kills_its_process(tenant: Tenant, workers: WorkerPool, tmp_path: Path) -> None:
@@ -79,6 +88,8 @@ def test_workflow_deadline_ends_the_run_with_its_action_and_a_reason(
     assert run["state"] == state
     assert run["error"]["type"] == "deadline_exceeded"
     assert "after" not in run["context"]
+    kinds = [kind for kind, _ in _audit(tenant, run_id)]
+    assert kinds[-2:] == ["deadline_exceeded", state]  # the timeout and the end it caused, on the trail
 
 
 def _claim_one(conn: db.Connection, queue_name: str, lease: float = 30) -> queue.ClaimedTask:
