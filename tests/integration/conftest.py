@@ -75,22 +75,29 @@ def start_service(module: str, env: dict[str, str], log_path: Path) -> Service:
     return Service(process, log_path)
 
 
-@pytest.fixture(scope="session")
-def api_url(service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The API service of this xdist worker, ready to answer."""
-    port = free_port()
-    env = {**service_env, "HWE_API_PORT": str(port)}
-    service = start_service("services.api", env, tmp_path_factory.mktemp("api") / "api.log")
+def start_api_process(
+    env: dict[str, str], log_path: Path, port: int | None = None, probe: str = "/readyz"
+) -> tuple[Service, str]:
+    """Starts an API process (on a free port unless given) and waits until `probe` answers 200."""
+    port = port or free_port()
+    service = start_service("services.api", {**env, "HWE_API_PORT": str(port)}, log_path)
     url = f"http://127.0.0.1:{port}"
 
     def ready() -> bool:
         assert service.process.poll() is None, service.log()
         try:
-            return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+            return httpx.get(f"{url}{probe}", timeout=1).status_code == 200
         except httpx.TransportError:
             return False
 
-    wait_until(ready, STARTUP_TIMEOUT, "the API to be ready")
+    wait_until(ready, STARTUP_TIMEOUT, f"the API at {url} to answer {probe}")
+    return service, url
+
+
+@pytest.fixture(scope="session")
+def api_url(service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API service of this xdist worker, ready to answer."""
+    service, url = start_api_process(service_env, tmp_path_factory.mktemp("api") / "api.log")
     yield url
     service.stop()
 

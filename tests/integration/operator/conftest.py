@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
@@ -216,10 +215,3 @@ def operators(kube: Kube, service_env: dict[str, str], tmp_path: Path) -> Iterat
         yield pool
     finally:
         pool.stop_all()
-
-
-def check_api_ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.integration.conftest import Service, Tenant, free_port, start_service, wait_until
+from tests.integration.conftest import Tenant, free_port, start_api_process
 from tests.integration.operator.conftest import (
     EXAMPLES,
     Kube,
     Operators,
-    check_api_ready,
     condition,
     runs_named,
     without_nulls,
@@ -118,14 +117,14 @@ def test_engine_outage_mid_run_marks_the_status_unsynced_until_the_engine_answer
     kube: Kube, operators: Operators, running_tenant: Tenant, service_env: dict[str, str], tmp_path: Path
 ) -> None:
     port = free_port()
-    api = _start_api(service_env, port, tmp_path / "api-1.log")
+    api, _ = start_api_process(service_env, tmp_path / "api-1.log", port)
     operators.start(running_tenant.new_key("operator"), f"http://127.0.0.1:{port}")
     kube.apply(workflow("outage", load("nap_then_greet"), {"who": "outage"}))
     running = kube.wait_for_status("outage", lambda s: s.get("phase") == "Running", "the run to be running")
 
     api.stop()
     unsynced = kube.wait_for_status("outage", lambda s: condition(s, "Synced").get("status") == "False", "Synced=False")
-    api = _start_api(service_env, port, tmp_path / "api-2.log")
+    api, _ = start_api_process(service_env, tmp_path / "api-2.log", port)
     try:
         status = kube.wait_finished("outage", timeout=90)
     finally:
@@ -201,9 +200,3 @@ def test_spec_change_under_rerun_policy_cancels_the_old_run_and_starts_one_new_r
     assert running_tenant.run(first["runId"])["state"] == "cancelled"
     assert "hello second" in json.dumps(running_tenant.run(second["runId"])["context"])
     assert len(runs_named(running_tenant, "nap_then_greet")) == 2
-
-
-def _start_api(service_env: dict[str, str], port: int, log_path: Path) -> Service:
-    api = start_service("services.api", {**service_env, "HWE_API_PORT": str(port)}, log_path)
-    wait_until(lambda: check_api_ready(f"http://127.0.0.1:{port}"), 30, "an API of its own")
-    return api
