@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import configparser
 import dataclasses
+import datetime
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from hwe import errors
+from hwe import durations, errors
 
 DEFAULT_CONFIG_PATH = Path("/etc/highway/config.ini")
 
@@ -78,6 +79,11 @@ class Settings:
     audit_webhook_allowed_hosts: str = ""
     audit_metrics_port: int = 0
     audit_health_file: Path | None = None
+    # Where the DataShard archive of the audit trail lives: a local directory (None: <state_dir>/archive), or a
+    # location with `://` that is passed to DataShard unchanged (its S3 mode; untested here).
+    audit_archive_path: str | None = None
+    audit_archive_after: datetime.timedelta = datetime.timedelta(days=30)
+    audit_archive_every_seconds: float = 3600.0  # 0: the audit service never archives
     log_level: str = "INFO"
 
     @property
@@ -142,6 +148,9 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("audit", "webhook_allowed_hosts", "HWE_AUDIT_WEBHOOK_ALLOWED_HOSTS", "audit_webhook_allowed_hosts"),
     ("audit", "metrics_port", "HWE_AUDIT_METRICS_PORT", "audit_metrics_port"),
     ("audit", "health_file", "HWE_AUDIT_HEALTH_FILE", "audit_health_file"),
+    ("audit", "archive_path", "HWE_AUDIT_ARCHIVE_PATH", "audit_archive_path"),
+    ("audit", "archive_after", "HWE_AUDIT_ARCHIVE_AFTER", "audit_archive_after"),
+    ("audit", "archive_every_seconds", "HWE_AUDIT_ARCHIVE_EVERY_SECONDS", "audit_archive_every_seconds"),
 )
 
 
@@ -189,6 +198,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def _convert(raw: str, type_name: str, where: str) -> object:
+    if "timedelta" in type_name:
+        try:
+            return durations.parse_duration(raw)
+        except ValueError as err:
+            raise errors.ConfigError(f"{where}: {err}") from err
     try:
         if "int" in type_name:
             return int(raw)

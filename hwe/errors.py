@@ -123,6 +123,10 @@ class AuditRecordNotFound(HighwayError):
     """The caller's tenant has no audit record with that id."""
 
 
+class ArchiveMismatch(HighwayError):
+    """The audit archive disagrees with PostgreSQL about a day's records; nothing of that day is pruned."""
+
+
 class DefinitionNotFound(HighwayError):
     """No stored workflow definition with that name and version (or content hash) exists for the tenant."""
 

@@ -114,6 +114,21 @@ WEBHOOK_OLDEST_PENDING_SECONDS = prometheus_client.Gauge(
 )
 
 
+AUDIT_ARCHIVED_RECORDS = prometheus_client.Counter(
+    "hwe_audit_archived_records_total",
+    "Audit records appended to the DataShard archive and verified there by this process's archive passes",
+    registry=REGISTRY,
+)
+AUDIT_PRUNED_DAYS = prometheus_client.Counter(
+    "hwe_audit_pruned_days_total",
+    "Days of hwe.event_log whose partition was dropped after every record in it was archived and verified",
+    registry=REGISTRY,
+)
+AUDIT_LAST_ARCHIVE_SECONDS = prometheus_client.Gauge(
+    "hwe_audit_last_archive_seconds", "Duration of the last archive pass, in seconds", registry=REGISTRY
+)
+
+
 def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
     """Serves the registry over HTTP on `port` in a daemon thread of prometheus_client (0: not at all)."""
     if port:

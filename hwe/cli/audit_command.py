@@ -2,7 +2,8 @@
 
 Pages through `GET /api/v1/admin/audit-logs?workflow_run_id=ID` until every record is read; needs an
 admin key. Shows the records of the append-only event log (not the checkpoints: `hwe replay` shows
-those, step by step).
+those, step by step). A run id is a UUID, so the first word also names the two database-side actions,
+`hwe audit archive` and `hwe audit export` (in `_audit_archive`), which never call the API.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hwe import config
-from hwe.cli import _api, replay_command
+from hwe.cli import _api, _audit_archive, replay_command
 
 PATH = "/api/v1/admin/audit-logs"
 PER_PAGE = 200
@@ -25,15 +26,61 @@ PER_PAGE = 200
 DETAIL_VALUE_CHARS = 60
 
 
+# The options of each first word; any other first word is a run id, which takes only --json.
+_ACTION_OPTIONS = {
+    "archive": ("older_than",),
+    "export": ("workflow_run_id", "since", "until", "as_of"),
+}
+_OPTION_FLAGS = {
+    "json": "--json",
+    "older_than": "--older-than",
+    "workflow_run_id": "--workflow-run-id",
+    "since": "--since",
+    "until": "--until",
+    "as_of": "--as-of",
+}
+
+
 def add_parser(commands: Any) -> None:
-    """Adds `audit` to the `hwe` command line."""
-    parser = commands.add_parser("audit", help="show a run's audit trail (needs an admin key)")
-    parser.add_argument("run_id", metavar="ID", help="the workflow run id")
-    parser.add_argument("--json", action="store_true", help="print the records as JSON lines instead")
+    """Adds `audit` to the `hwe` command line: `audit ID`, `audit archive` and `audit export`."""
+    parser = commands.add_parser(
+        "audit",
+        help="show a run's audit trail (API, admin key); `archive` and `export` work on the database",
+        description="hwe audit ID [--json] | hwe audit archive [--older-than D] | hwe audit export [filters]",
+    )
+    parser.add_argument("run_id", metavar="ID|archive|export", help="a workflow run id, or the action")
+    parser.add_argument("--json", action="store_true", help="ID: print the records as JSON lines instead")
+    archive = parser.add_argument_group("archive", "archive and prune the days older than D, now")
+    archive.add_argument(
+        "--older-than",
+        type=_audit_archive.duration,
+        metavar="D",
+        help="30d, 12h, 90s, 0s (every day before today) or ISO 8601 P30D; default [audit] archive_after",
+    )
+    export = parser.add_argument_group("export", "print records as JSON lines, oldest first")
+    export.add_argument("--workflow-run-id", type=_audit_archive.run_uuid, metavar="ID", help="only this run's")
+    export.add_argument("--since", type=_audit_archive.moment, metavar="T", help="created at or after T (ISO 8601)")
+    export.add_argument("--until", type=_audit_archive.moment, metavar="T", help="created at or before T (ISO 8601)")
+    export.add_argument("--as-of", type=int, metavar="SNAPSHOT", help="the archive alone, as at this snapshot")
 
 
 def run(settings: config.Settings, args: argparse.Namespace) -> int:
-    """Prints the trail; exits 1 when the run has no records for your tenant (it does not exist)."""
+    """Runs `archive` or `export`, or prints the run's trail (exit 1 when it has no records for your tenant)."""
+    action = args.run_id if args.run_id in _ACTION_OPTIONS else None
+    allowed = _ACTION_OPTIONS[action] if action is not None else ("json",)
+    for option, flag in _OPTION_FLAGS.items():
+        value = getattr(args, option)
+        if option not in allowed and value is not None and value is not False:
+            where = f"hwe audit {action}" if action is not None else "hwe audit ID"
+            _api.fail("audit", f"{flag} does not go with {where}", status=2)
+    if action == "archive":
+        return _audit_archive.run_archive(settings, args)
+    if action == "export":
+        return _audit_archive.run_export(settings, args)
+    return _show_trail(settings, args)
+
+
+def _show_trail(settings: config.Settings, args: argparse.Namespace) -> int:
     with _api.open_api(settings, "audit") as api:
         records = read_trail(api, args.run_id)
     if not records:

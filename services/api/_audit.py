@@ -4,6 +4,8 @@ The published SDK (highway-sdk 1.0.1) names the list's query parameters and its 
 `{audit_logs, total, page, per_page}`; `hwe.audit` maps the event log onto that vocabulary. Pages are
 numbered from 1 and cut by offset, newest first: a record appended while a client pages pushes the
 older ones down, so a later page may repeat a record but never skips one (the log is append-only).
+A run's trail and one record by id include the records the archive pruned from PostgreSQL, read from the
+DataShard archive at `[audit] archive_path` (see `hwe.audit`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import audit, db, errors
+from hwe import archive_store, audit, db, errors
 from services.api import _listing, _state
 
 DEFAULT_PAGE = 1
@@ -34,7 +36,8 @@ async def list_audit_logs(request: Request) -> Response:
     Records are about workflow runs today: `resource_type` is `workflow_run`, `resource_id` the run's id
     and `action_type` its event type (`event_type`). No record is a user's yet, so `user_email` matches
     none. `start_date` and `end_date` are ISO 8601 times (UTC when no offset is given), both inclusive.
-    Unknown or repeated parameters answer 400.
+    Unknown or repeated parameters answer 400. A run's records (`workflow_run_id` or `resource_id`) include those
+    the archive pruned from the database; the listing that names no run shows the database's records only.
     ---
     tags: [audit]
     x-role: admin
@@ -61,7 +64,9 @@ async def list_audit_logs(request: Request) -> Response:
     """
     principal = await _state.authenticate(request, require="admin")
     where, page, per_page = _read_query(request)
-    total, records = await _state.get(request).call(_page, principal.tenant_id, where, page, per_page)
+    state = _state.get(request)
+    archive = archive_store.location(state.settings)
+    total, records = await state.call(_page, principal.tenant_id, where, page, per_page, archive)
     return _state.success(
         {"audit_logs": [_view(record) for record in records], "total": total, "page": page, "per_page": per_page}
     )
@@ -71,7 +76,7 @@ async def get_audit_log(request: Request) -> Response:
     """One audit record of the tenant, by its log_id.
 
     Log ids are integers (the event log's event_id). Another tenant's record answers 404, as does an
-    unknown id or one that is not an integer.
+    unknown id or one that is not an integer. A record the archive pruned from the database is found there.
     ---
     tags: [audit]
     x-role: admin
@@ -85,21 +90,21 @@ async def get_audit_log(request: Request) -> Response:
     raw = request.path_params["log_id"]
     record = None
     if _is_small_number(raw):
-        record = await _state.get(request).call(audit.get_audit_record, principal.tenant_id, int(raw))
+        state = _state.get(request)
+        archive = archive_store.location(state.settings)
+        record = await state.call(audit.get_audit_record, principal.tenant_id, int(raw), archive)
     if record is None:
         raise errors.AuditRecordNotFound(f"audit log {raw[:40]} not found")
     return _state.success(_view(record))
 
 
 def _page(
-    conn: db.Connection, tenant_id: str, where: audit.AuditFilter, page: int, per_page: int
+    conn: db.Connection, tenant_id: str, where: audit.AuditFilter, page: int, per_page: int, archive: str
 ) -> tuple[int, list[dict[str, Any]]]:
-    offset = (page - 1) * per_page
     with conn.transaction():
-        total = audit.count_audit_records(conn, tenant_id, where)
-        if offset >= total:
-            return total, []
-        return total, audit.list_audit_records(conn, tenant_id, where, limit=per_page, offset=offset)
+        return audit.page_audit_records(
+            conn, tenant_id, where, limit=per_page, offset=(page - 1) * per_page, archive_location=archive
+        )
 
 
 def _read_query(request: Request) -> tuple[audit.AuditFilter, int, int]:

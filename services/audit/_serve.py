@@ -1,24 +1,32 @@
-"""The audit service's loop: claim due webhook deliveries, send them, record each attempt.
+"""The audit service's loops: claim due webhook deliveries, send them, record each attempt; and archive the trail.
 
 Replicas share the outbox (claims use SKIP LOCKED); a claim is a lease, so a replica killed mid-delivery leaves
 its deliveries due again with the same `webhook-id`, and receivers deduplicate. On SIGTERM it finishes the
 attempts in flight (each is bounded by the webhook timeout), then stops.
+
+Beside delivery, a timer task keeps event_log's coming day partitions created and, every
+`[audit] archive_every_seconds` (0: never), runs one archive pass (`hwe.archive`) in a thread on a connection of
+its own, so a long pass takes no pooled connection from delivery. Replicas take turns through an advisory lock. On
+SIGTERM a pass in flight is finished, not abandoned; a kill mid-pass is safe (the next pass completes it).
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 import random
 
 import httpx
 import trio
 
-from hwe import config, db, lifecycle, metrics, secrets, webhooks
+from hwe import archive, archive_store, config, db, lifecycle, metrics, secrets, webhooks
 from services.audit import _send
 
 logger = logging.getLogger(__name__)
 BACKLOG_EVERY_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 3600.0
+# With archiving disabled the timer still keeps event_log's partitions created, this often.
+PARTITIONS_EVERY_SECONDS = 3600.0
 
 
 async def serve_audit(settings: config.Settings) -> None:
@@ -34,6 +42,7 @@ async def serve_audit(settings: config.Settings) -> None:
         http = httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False)
         async with http, trio.open_nursery() as nursery:
             nursery.start_soon(lifecycle.watch_stop_signals, stop)
+            nursery.start_soon(_archive_on_timer, settings, settings.database_url, stop)
             logger.info("audit service ready, polling every %s s", settings.audit_poll_seconds)
             await _dispatch(settings, database, provider, http, stop)
             nursery.cancel_scope.cancel()
@@ -66,6 +75,47 @@ async def _dispatch(
         if len(claimed) < settings.audit_batch:
             with trio.move_on_after(settings.audit_poll_seconds):
                 await stop.wait()
+
+
+async def _archive_on_timer(settings: config.Settings, url: str, stop: trio.Event) -> None:
+    every = settings.audit_archive_every_seconds
+    interval = every if every > 0 else PARTITIONS_EVERY_SECONDS
+    location = archive_store.location(settings)
+    while not stop.is_set():
+        started = trio.current_time()
+        try:
+            result = await trio.to_thread.run_sync(
+                _archive_once, url, location, settings.audit_archive_after, every > 0
+            )
+            if result is not None:
+                _report_archive(result, trio.current_time() - started)
+        except Exception as err:  # an outage or a refused day must not end the service: try again next tick
+            logger.error("archive pass failed with %s; retrying in %s s", type(err).__name__, interval)
+        with trio.move_on_after(interval):
+            await stop.wait()
+
+
+def _archive_once(url: str, location: str, older_than: datetime.timedelta, run_pass: bool) -> archive.PassResult | None:
+    with db.connect(url) as conn:
+        archive.ensure_partitions(conn)
+        return archive.run_archive_pass(conn, location, older_than) if run_pass else None
+
+
+def _report_archive(result: archive.PassResult, seconds: float) -> None:
+    if result.busy:
+        logger.info("archive pass skipped: another one is running")
+        return
+    metrics.AUDIT_ARCHIVED_RECORDS.inc(result.records_archived)
+    metrics.AUDIT_PRUNED_DAYS.inc(result.days_pruned)
+    metrics.AUDIT_LAST_ARCHIVE_SECONDS.set(seconds)
+    logger.info(
+        "archive pass: %s day(s) before %s, %s record(s) archived, %s partition(s) dropped in %.2f s",
+        len(result.days),
+        result.first_day_kept,
+        result.records_archived,
+        result.days_pruned,
+        seconds,
+    )
 
 
 async def _deliver(
