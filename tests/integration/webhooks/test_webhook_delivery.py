@@ -158,3 +158,22 @@ def test_rolled_back_change_sends_nothing_and_a_committed_one_is_queued(conn: ob
     assert after_rollback == []
     assert [d["event_type"] for d in deliveries(tenant, webhook["webhook_id"])] == ["run.cancelled"]
     assert uuid.UUID(deliveries(tenant, webhook["webhook_id"])[0]["workflow_run_id"]) == uuid.UUID(run_id)
+
+
+def test_two_audit_services_share_the_outbox_and_send_each_delivery_once(
+    running_tenant: Tenant, receiver: Receiver, audit: ServicePool
+) -> None:
+    webhook = subscribe(running_tenant, receiver.url, ["run.completed"])
+    receiver.secrets.append(webhook["secret"])
+    audit.start()
+    audit.start()
+
+    run_ids = [
+        running_tenant.submit(load("three_shell_steps"), {"name": str(n)}).json()["data"]["workflow_run_id"]
+        for n in range(6)
+    ]
+    received = receiver.wait_for("run.completed", count=6)
+
+    assert sorted(r.body["data"]["workflow_run_id"] for r in received) == sorted(run_ids)
+    assert len({r.headers["webhook-id"] for r in received}) == 6
+    assert all(r.verified for r in received)
