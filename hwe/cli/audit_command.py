@@ -123,7 +123,7 @@ def render_trail(run_id: str, records: list[dict[str, Any]]) -> Table:
             at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
             Text(record["event_type"], style=replay_command.KIND_STYLES.get(record["event_type"], "")),
             _attempt(attempt, record.get("attempt_run_id")),
-            _summary(detail),
+            _request(detail) if record["event_type"] == "api_request" else _summary(detail),
         )
     return table
 
@@ -133,6 +133,11 @@ def _attempt(number: Any, attempt_run_id: str | None) -> str:
     if attempt_run_id:
         parts.append(attempt_run_id[:8])
     return " ".join(parts)
+
+
+def _request(detail: dict[str, Any]) -> str:
+    """An API request in one line: what was asked, how it ended, and by which key (`--json` has every field)."""
+    return f"{detail.get('method')} {detail.get('route')}: {detail.get('outcome')} (key {detail.get('key_prefix')})"
 
 
 def _summary(detail: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ def test_audit_prints_a_completed_runs_trail_oldest_first(running_tenant: Tenant
     assert done.stdout.index("submitted") < done.stdout.index("completed")
     assert "workflow_name=three_shell_steps" in done.stdout
     assert "#1" in done.stdout
-    assert "api_request" in done.stdout  # the submission through the API, with the key that made it
+    assert "POST /api/v1/workflows: ok (key " in done.stdout  # the submission, and the key that made it
     assert "3 record(s)" in done.stdout
 
 
