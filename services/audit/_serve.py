@@ -125,11 +125,15 @@ async def _deliver(
     http: httpx.AsyncClient,
     delivery: webhooks.Delivery,
 ) -> None:
-    secret = await trio.to_thread.run_sync(webhooks.signing_secret, provider, delivery)
-    started = trio.current_time()
-    attempt = await _send.send(http, delivery, secret, settings.audit_webhook_allowed_hosts)
-    metrics.WEBHOOK_ATTEMPT_SECONDS.observe(trio.current_time() - started)
-    outcome = await database.run(_record, settings, delivery, attempt)
+    try:
+        secret = await trio.to_thread.run_sync(webhooks.signing_secret, provider, delivery)
+        started = trio.current_time()
+        attempt = await _send.send(http, delivery, secret, settings.audit_webhook_allowed_hosts)
+        metrics.WEBHOOK_ATTEMPT_SECONDS.observe(trio.current_time() - started)
+        outcome = await database.run(_record, settings, delivery, attempt)
+    except Exception as err:  # one delivery's trouble (a secret store down) must not cancel the batch's others
+        logger.error("delivery %s failed with %s; due again after its lease", delivery.delivery_id, type(err).__name__)
+        return
     metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
     log = logger.info if outcome == "delivered" else logger.warning
     log(

@@ -29,14 +29,20 @@ class Context:
     kube: _kube.Kube | None = None  # set when kopf logs in
     phases: dict[str, str] = field(default_factory=dict)  # resource uid → phase, for the gauge
 
+    def __post_init__(self) -> None:
+        for phase in ("Pending", "Running", *_status.FINISHED_PHASES):
+            metrics.OPERATOR_RESOURCES.labels(phase)  # every phase is exported, at 0 until a resource is in it
+
     def record_phase(self, uid: str, phase: str | None) -> None:
         """Counts the resource under its phase in `hwe_operator_resources` (None: forget it)."""
-        if phase is None:
-            self.phases.pop(uid, None)
-        else:
+        previous = self.phases.pop(uid, None) if phase is None else self.phases.get(uid)
+        if previous == phase:
+            return
+        if previous is not None:
+            metrics.OPERATOR_RESOURCES.labels(previous).dec()
+        if phase is not None:
             self.phases[uid] = phase
-        for known in ("Pending", "Running", *_status.FINISHED_PHASES):
-            metrics.OPERATOR_RESOURCES.labels(known).set(sum(1 for p in self.phases.values() if p == known))
+            metrics.OPERATOR_RESOURCES.labels(phase).inc()
 
 
 @dataclass(frozen=True)
