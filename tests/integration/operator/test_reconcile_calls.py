@@ -124,3 +124,18 @@ def test_finalize_with_orphan_policy_leaves_the_run(context: _reconcile.Context,
 
     assert _reconcile.finalize(_reconcile.Resource(**{**resource.__dict__, "status": status}), context) == []
     assert tenant.run(status["runId"])["state"] == "pending"
+
+
+def test_key_without_the_operator_role_fails_the_resource_with_reason_forbidden(
+    context: _reconcile.Context, tenant: Tenant
+) -> None:
+    context.operator_key = tenant.new_key("viewer")
+
+    outcome = _reconcile.reconcile(_resource(_spec()), context)
+
+    assert outcome.retry is None
+    assert outcome.status["phase"] == "Failed"
+    assert [(c["type"], c["status"], c["reason"]) for c in outcome.status["conditions"][:1]] == [
+        ("Submitted", "False", "Forbidden")
+    ]
+    assert runs_named(tenant, "three_shell_steps") == []
