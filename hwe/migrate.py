@@ -1,4 +1,4 @@
-"""Applies `migrations/highway_<version>_<description>.sql` files in version order.
+"""Applies `hwe/migrations/highway_<version>_<description>.sql` files in version order.
 
 Called by `hwe migrate` and `hwe up`. Holds a session advisory lock for the whole run, so two
 processes migrating at once apply each file exactly once. Each file runs in its own transaction
@@ -18,7 +18,7 @@ from hwe import db
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # A fixed, arbitrary key for pg_advisory_lock; every engine process uses the same one.
 MIGRATION_LOCK_KEY = 0x4857_4D49_4752
 _FILENAME = re.compile(r"^highway_(\d+(?:\.\d+)*)_([a-z0-9_]+)\.sql$")

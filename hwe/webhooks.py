@@ -2,7 +2,7 @@
 
 The API manages subscriptions and reads deliveries; services/audit claims due deliveries and records each
 attempt. Deliveries are written by database triggers in the transaction of the change they announce
-(migrations/highway_0.1.70_webhooks.sql), never by this module. A webhook's signing secret (`whsec_` and base64,
+(hwe/migrations/highway_0.1.70_webhooks.sql), never by this module. A webhook's signing secret (`whsec_` and base64,
 as the Standard Webhooks spec has it) lives in the secret provider under the tenant's `webhook-<id>`, and is
 shown to the caller once, at creation and at rotation. Functions take the caller's connection and never commit.
 """
