@@ -33,6 +33,8 @@ class Settings:
     api_rate_limit_burst: int = 200
     api_url: str | None = None
     api_key: str | None = None
+    # Where the trio services serve /metrics, /healthz and /readyz (each on its own metrics port).
+    metrics_host: str = "127.0.0.1"
     workers: int = 1
     worker_queue: str = "default"
     worker_concurrency: int = 8
@@ -104,6 +106,7 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("api", "rate_limit_per_second", "HWE_API_RATE_LIMIT_PER_SECOND", "api_rate_limit_per_second"),
     ("api", "rate_limit_burst", "HWE_API_RATE_LIMIT_BURST", "api_rate_limit_burst"),
     ("worker", "template_env", "HWE_TEMPLATE_ENV", "template_env"),
+    ("metrics", "host", "HWE_METRICS_HOST", "metrics_host"),
     ("cli", "api_url", "HWE_API_URL", "api_url"),
     ("cli", "api_key", "HWE_API_KEY", "api_key"),
     ("worker", "count", "HWE_WORKERS", "workers"),

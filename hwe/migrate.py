@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from psycopg import sql
 
 from hwe import db
@@ -81,3 +82,17 @@ def apply_migrations(conn: db.Connection, directory: Path = MIGRATIONS_DIR) -> l
         return done
     finally:
         db.execute(conn, "release_migration_lock", {"lock_key": MIGRATION_LOCK_KEY})
+
+
+def missing_migrations(conn: db.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Returns the versions this code knows that the database has not applied (empty: the schema is current).
+
+    Versions applied but unknown here (a newer release migrated first, as in a rolling upgrade) do not count: the
+    migrations are additive, so older code keeps working on a newer schema.
+    """
+    known = [migration.version for migration in discover(directory)]
+    try:
+        applied = {row["version"] for row in db.execute(conn, "list_applied_migrations")}
+    except psycopg.errors.UndefinedTable:  # not migrated at all yet
+        return known
+    return [version for version in known if version not in applied]

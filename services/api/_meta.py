@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hwe import db
+from hwe import db, migrate
 from services.api import _state
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: the database answers through the pool.
+    """Readiness: the database answers through the pool and has every migration this code knows.
 
     ---
     security: []
@@ -52,6 +52,10 @@ async def readyz(request: Request) -> Response:
         return _state.error_response(
             503, "database_unavailable", "the database does not answer", request_id=_state.request_id(request)
         )
+    missing = await _missing_migrations(request)
+    if missing:
+        message = f"the database schema lacks {len(missing)} migration(s) from {missing[0]} on: run `hwe migrate`"
+        return _state.error_response(503, "schema_outdated", message, request_id=_state.request_id(request))
     return JSONResponse({"status": "success", "data": {"ready": True}})
 
 
@@ -117,6 +121,16 @@ async def _database_answers(request: Request) -> float | None:
     except Exception as err:
         logger.warning("database check failed: %s", type(err).__name__)
         return None
+
+
+async def _missing_migrations(request: Request) -> list[str]:
+    pool = _state.get(request).pool
+
+    def check() -> list[str]:
+        with pool.connection(timeout=PROBE_TIMEOUT_SECONDS) as conn:
+            return migrate.missing_migrations(conn)
+
+    return await anyio.to_thread.run_sync(check)
 
 
 def _ping(pool: psycopg_pool.ConnectionPool[db.Connection]) -> float:

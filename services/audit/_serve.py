@@ -19,7 +19,7 @@ import random
 import httpx
 import trio
 
-from hwe import archive, archive_store, config, db, lifecycle, metrics, secrets, webhooks
+from hwe import archive, archive_store, config, db, lifecycle, metrics, probes, secrets, webhooks
 from services.audit import _send
 
 logger = logging.getLogger(__name__)
@@ -33,18 +33,20 @@ async def serve_audit(settings: config.Settings) -> None:
     """Delivers webhooks until a stop signal."""
     if not settings.database_url:
         raise SystemExit("audit: no database URL (set HWE_DATABASE_URL or [database] url)")
-    metrics.serve_metrics(settings.audit_metrics_port)
     provider = secrets.open_secret_provider(settings)
     stop = trio.Event()
+    health = lifecycle.Health(settings.audit_health_file, settings.audit_poll_seconds, stop)
     timeout = httpx.Timeout(settings.audit_webhook_timeout_seconds)
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
         database = db.Database(pool, settings.pool_size)
         http = httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False)
         async with http, trio.open_nursery() as nursery:
             nursery.start_soon(lifecycle.watch_stop_signals, stop)
+            await nursery.start(probes.serve_probes, settings.metrics_host, settings.audit_metrics_port, health)
+            await nursery.start(lifecycle.watch_readiness, database, health, stop)
             nursery.start_soon(_archive_on_timer, settings, settings.database_url, stop)
             logger.info("audit service ready, polling every %s s", settings.audit_poll_seconds)
-            await _dispatch(settings, database, provider, http, stop)
+            await _dispatch(settings, database, provider, http, stop, health)
             nursery.cancel_scope.cancel()
     logger.info("audit service stopped")
 
@@ -55,12 +57,13 @@ async def _dispatch(
     provider: secrets.SecretProvider,
     http: httpx.AsyncClient,
     stop: trio.Event,
+    health: lifecycle.Health,
 ) -> None:
     # Longer than an attempt can take (the timeout) plus recording it; a lapsed lease means the sender died.
     lease_seconds = 2 * settings.audit_webhook_timeout_seconds + 1.0
     last_backlog = -BACKLOG_EVERY_SECONDS
     while not stop.is_set():
-        lifecycle.touch_health_file(settings.audit_health_file)
+        health.beat()
         claimed: list[webhooks.Delivery] = []
         try:
             claimed = await database.run(webhooks.claim_webhook_deliveries, settings.audit_batch, lease_seconds)

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import trio
 
-from hwe import config, db, errors, lifecycle, metrics, schedules
+from hwe import config, db, errors, lifecycle, metrics, probes, schedules
 
 logger = logging.getLogger(__name__)
 # At most this many claims per tick, so the health file is touched even while a backlog drains.
@@ -29,15 +29,17 @@ async def serve_scheduler(settings: config.Settings) -> None:
     if not settings.database_url:
         raise SystemExit("scheduler: no database URL (set HWE_DATABASE_URL or [database] url)")
     scheduler_id = f"{socket.gethostname()}:{os.getpid()}"
-    metrics.serve_metrics(settings.scheduler_metrics_port)
     stop = trio.Event()
+    health = lifecycle.Health(settings.scheduler_health_file, settings.scheduler_tick_seconds, stop)
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
         database = db.Database(pool, settings.pool_size)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(lifecycle.watch_stop_signals, stop)
+            await nursery.start(probes.serve_probes, settings.metrics_host, settings.scheduler_metrics_port, health)
+            await nursery.start(lifecycle.watch_readiness, database, health, stop)
             logger.info("scheduler %s ready, ticking every %s s", scheduler_id, settings.scheduler_tick_seconds)
             while not stop.is_set():
-                lifecycle.touch_health_file(settings.scheduler_health_file)
+                health.beat()
                 await _fire_due(settings, database, stop)
                 with trio.move_on_after(settings.scheduler_tick_seconds):
                     await stop.wait()

@@ -11,7 +11,7 @@ import logging
 
 import trio
 
-from hwe import config, db, lifecycle, metrics, timeouts
+from hwe import config, db, lifecycle, metrics, probes, timeouts
 
 logger = logging.getLogger(__name__)
 
@@ -20,20 +20,22 @@ async def serve_timeout(settings: config.Settings) -> None:
     """Runs the sweeps until a stop signal."""
     if not settings.database_url:
         raise SystemExit("timeout: no database URL (set HWE_DATABASE_URL or [database] url)")
-    metrics.serve_metrics(settings.timeout_metrics_port)
+    stop = trio.Event()
+    health = lifecycle.Health(settings.timeout_health_file, settings.timeout_scan_seconds, stop)
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
         database = db.Database(pool, settings.pool_size)
-        stop = trio.Event()
         async with trio.open_nursery() as nursery:
             nursery.start_soon(lifecycle.watch_stop_signals, stop)
-            nursery.start_soon(_sweep_forever, settings, database)
+            await nursery.start(probes.serve_probes, settings.metrics_host, settings.timeout_metrics_port, health)
+            await nursery.start(lifecycle.watch_readiness, database, health, stop)
+            nursery.start_soon(_sweep_forever, settings, database, health)
             logger.info("timeout service ready")
             await stop.wait()
             nursery.cancel_scope.cancel()
     logger.info("timeout service stopped")
 
 
-async def _sweep_forever(settings: config.Settings, database: db.Database) -> None:
+async def _sweep_forever(settings: config.Settings, database: db.Database, health: lifecycle.Health) -> None:
     last_cleanup = -settings.cleanup_every_seconds
     while True:
         try:
@@ -43,7 +45,7 @@ async def _sweep_forever(settings: config.Settings, database: db.Database) -> No
                 last_cleanup = trio.current_time()
         except Exception as err:  # a database outage must not end the service: sweep again next time
             logger.error("sweep failed with %s; retrying in %s s", type(err).__name__, settings.timeout_scan_seconds)
-        lifecycle.touch_health_file(settings.timeout_health_file)
+        health.beat()
         await trio.sleep(settings.timeout_scan_seconds)
 
 

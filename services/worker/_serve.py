@@ -13,7 +13,7 @@ import socket
 
 import trio
 
-from hwe import config, db, lifecycle, metrics, orchestrator, queue
+from hwe import config, db, lifecycle, metrics, orchestrator, probes, queue
 
 logger = logging.getLogger(__name__)
 
@@ -38,17 +38,19 @@ async def serve_worker(settings: config.Settings) -> None:
     if not settings.database_url:
         raise SystemExit("worker: no database URL (set HWE_DATABASE_URL or [database] url)")
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
-    metrics.serve_metrics(settings.worker_metrics_port)
     wakeup = _Wakeup()
     stop = trio.Event()
+    health = lifecycle.Health(settings.worker_health_file, settings.worker_poll_seconds, stop)
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
         database = db.Database(pool, settings.pool_size)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(lifecycle.watch_stop_signals, stop)
+            await nursery.start(probes.serve_probes, settings.metrics_host, settings.worker_metrics_port, health)
+            await nursery.start(lifecycle.watch_readiness, database, health, stop)
             await nursery.start(_listen, settings, wakeup)
             async with trio.open_nursery() as runs_nursery:
                 logger.info("worker %s ready on queue %s", worker_id, settings.worker_queue)
-                await _claim_loop(settings, database, worker_id, wakeup, stop, runs_nursery)
+                await _claim_loop(settings, database, worker_id, wakeup, stop, health, runs_nursery)
                 logger.info("worker %s draining", worker_id)
                 runs_nursery.cancel_scope.deadline = trio.current_time() + settings.worker_drain_seconds
             nursery.cancel_scope.cancel()
@@ -61,6 +63,7 @@ async def _claim_loop(
     worker_id: str,
     wakeup: _Wakeup,
     stop: trio.Event,
+    health: lifecycle.Health,
     runs_nursery: trio.Nursery,
 ) -> None:
     in_flight = 0
@@ -80,7 +83,7 @@ async def _claim_loop(
                 wakeup.set()
 
     while not stop.is_set():
-        lifecycle.touch_health_file(settings.worker_health_file)
+        health.beat()
         free = settings.worker_concurrency - in_flight
         claims: list[queue.ClaimedTask] = []
         if free > 0:
