@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from hwe import db
+from hwe import db, errors
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def apply_migrations(conn: db.Connection, directory: Path = MIGRATIONS_DIR) -> l
     try:
         db.execute(conn, "ensure_engine_schema")
         db.execute(conn, "ensure_schema_migrations")
-        applied = {row["version"] for row in db.execute(conn, "list_applied_migrations")}
+        applied = _applied_versions(conn)
         done = []
         for migration in pending:
             if migration.version in applied:
@@ -92,7 +92,26 @@ def missing_migrations(conn: db.Connection, directory: Path = MIGRATIONS_DIR) ->
     """
     known = [migration.version for migration in discover(directory)]
     try:
-        applied = {row["version"] for row in db.execute(conn, "list_applied_migrations")}
+        applied = _applied_versions(conn)
     except psycopg.errors.UndefinedTable:  # not migrated at all yet
         return known
     return [version for version in known if version not in applied]
+
+
+def _applied_versions(conn: db.Connection) -> set[str]:
+    return {row["version"] for row in db.execute(conn, "list_applied_migrations")}
+
+
+def grant_service_role(conn: db.Connection, role: str) -> None:
+    """Grants `role` (the services' login role) the engine's privileges; the trail stays append-only for it.
+
+    Run as the schema's owner after every migration, since later migrations may add tables.
+
+    Raises:
+        ConfigError: the role does not exist.
+    """
+    try:
+        db.execute(conn, "grant_service_role", {"role": role})
+    except psycopg.errors.UndefinedObject as err:
+        raise errors.ConfigError(f"there is no database role {role!r}: create it first (CREATE ROLE … LOGIN)") from err
+    logger.info("granted the service privileges to role %s", role)

@@ -1,6 +1,6 @@
 """Parses the `hwe` command line and runs one command.
 
-Server-side commands (`migrate`, `up`, `backup`) work on the database; every other command is a client
+Server-side commands (`migrate`, `up`, `backup`, `grant`) work on the database; every other command is a client
 of the REST API and never touches the database.
 """
 
@@ -18,6 +18,7 @@ from hwe.cli import (
     cancel_command,
     dsl_prompt_command,
     emit_command,
+    grant_command,
     keys_command,
     list_command,
     migrate_command,
@@ -49,6 +50,7 @@ _CLIENT_COMMANDS = {
 # Server-side commands with options of their own: each adds its parser and runs with (settings, args) → exit status.
 _DATABASE_COMMANDS = {
     "backup": backup_command,
+    "grant": grant_command,
 }
 
 
