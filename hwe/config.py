@@ -17,6 +17,7 @@ from pathlib import Path
 from hwe import durations, errors
 
 DEFAULT_CONFIG_PATH = Path("/etc/highway/config.ini")
+VAULT_AUTH_METHODS = ("token", "kubernetes")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +58,11 @@ class Settings:
     vault_addr: str | None = None
     vault_token: str | None = dataclasses.field(default=None, repr=False)  # a credential: keep it out of reprs
     vault_mount: str = "secret"
+    vault_auth_method: str = "token"  # one of VAULT_AUTH_METHODS
+    vault_role: str | None = None  # the Vault role the kubernetes method logs in to
+    vault_auth_mount: str = "kubernetes"
+    # The projected service-account token (audience `vault`) the kubernetes method presents; re-read at each login.
+    vault_token_path: Path = Path("/var/run/secrets/vault/token")
     root_task_max_attempts: int = 10
     scheduler_tick_seconds: float = 1.0
     scheduler_misfire_grace_seconds: float = 60.0
@@ -129,6 +135,10 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("vault", "addr", "HWE_VAULT_ADDR", "vault_addr"),
     ("vault", "token", "HWE_VAULT_TOKEN", "vault_token"),
     ("vault", "mount", "HWE_VAULT_MOUNT", "vault_mount"),
+    ("vault", "auth_method", "HWE_VAULT_AUTH_METHOD", "vault_auth_method"),
+    ("vault", "role", "HWE_VAULT_ROLE", "vault_role"),
+    ("vault", "auth_mount", "HWE_VAULT_AUTH_MOUNT", "vault_auth_mount"),
+    ("vault", "token_path", "HWE_VAULT_TOKEN_PATH", "vault_token_path"),
     ("worker", "root_task_max_attempts", "HWE_ROOT_TASK_MAX_ATTEMPTS", "root_task_max_attempts"),
     ("scheduler", "tick_seconds", "HWE_SCHEDULER_TICK_SECONDS", "scheduler_tick_seconds"),
     ("scheduler", "misfire_grace_seconds", "HWE_SCHEDULER_MISFIRE_GRACE_SECONDS", "scheduler_misfire_grace_seconds"),
@@ -192,12 +202,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise errors.ConfigError(f"HWE_ENV must be 'development' or 'production', not {settings.env!r}")
     if settings.secrets_provider not in ("file", "vault"):
         raise errors.ConfigError(f"HWE_SECRETS_PROVIDER must be 'file' or 'vault', not {settings.secrets_provider!r}")
+    if settings.vault_auth_method not in VAULT_AUTH_METHODS:
+        raise errors.ConfigError(unknown_vault_auth_method(settings.vault_auth_method))
     if settings.is_production and not settings.database_url:
         raise errors.ConfigError(
             "production mode (HWE_ENV=production) needs a database URL: set [database] url in "
             "config.ini or HWE_DATABASE_URL; the embedded PostgreSQL is for development only"
         )
     return settings
+
+
+def unknown_vault_auth_method(method: str) -> str:
+    """The error message for a `[vault] auth_method` that is not one of VAULT_AUTH_METHODS."""
+    allowed = " or ".join(repr(name) for name in VAULT_AUTH_METHODS)
+    return f"[vault] auth_method / HWE_VAULT_AUTH_METHOD must be {allowed}, not {method!r}"
 
 
 def _convert(raw: str, type_name: str, where: str) -> object:

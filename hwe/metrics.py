@@ -133,3 +133,24 @@ def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
     """Serves the registry over HTTP on `port` in a daemon thread of prometheus_client (0: not at all)."""
     if port:
         prometheus_client.start_http_server(port, addr=host, registry=REGISTRY)
+
+
+VAULT_LOGINS = prometheus_client.Counter(
+    "hwe_vault_logins_total",
+    "Logins to Vault with the Kubernetes auth method (at start, on expiry, after a refused renewal), by outcome",
+    ["outcome"],
+    registry=REGISTRY,
+)
+VAULT_TOKEN_RENEWALS = prometheus_client.Counter(
+    "hwe_vault_token_renewals_total", "Vault tokens renewed before they expired", registry=REGISTRY
+)
+VAULT_TOKEN_RENEWAL_FAILURES = prometheus_client.Counter(
+    "hwe_vault_token_renewal_failures_total",
+    "Vault token renewals, and logins that replace an expiring token, that failed (the token may lapse)",
+    registry=REGISTRY,
+)
+VAULT_TOKEN_TTL = prometheus_client.Gauge(
+    "hwe_vault_token_ttl_seconds",
+    "Remaining TTL of this process's Vault token at its last login or renewal, in seconds",
+    registry=REGISTRY,
+)

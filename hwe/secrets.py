@@ -185,18 +185,14 @@ def open_secret_provider(settings: config.Settings) -> SecretProvider:
     """Returns the provider the settings ask for, creating the development file when needed.
 
     Raises:
-        ConfigError: Vault without an address or token; production mode without a secrets file.
+        ConfigError: Vault without an address, or without a token or role for its auth method; in production,
+            Vault unreachable or refusing the login (`vault.open_provider`), or no secrets file.
     """
     if settings.secrets_provider == "vault":
         # Imported here: hvac and requests add ~0.1 s to every start of a service or CLI that never uses Vault.
         from hwe import vault
 
-        if not settings.vault_addr or not settings.vault_token:
-            raise errors.ConfigError(
-                "the Vault secret provider needs an address and a token: set [vault] addr and [vault] token, "
-                "or HWE_VAULT_ADDR and HWE_VAULT_TOKEN"
-            )
-        return vault.VaultSecretProvider(settings.vault_addr, settings.vault_token, settings.vault_mount)
+        return vault.open_provider(settings)
     path = settings.secrets_file
     if settings.is_production:
         if path is None or not path.is_file():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from hwe import config
+from hwe import config, errors, secrets
 from hwe import logging as hwe_logging
 from services.api import _app
 
@@ -13,6 +13,11 @@ def main() -> None:
     """Loads the settings and serves the API until SIGTERM or SIGINT."""
     settings = config.load_settings()
     hwe_logging.configure(settings.log_level, "api")
+    # Opened here first as well: a failure in the lifespan would reach uvicorn's log as a traceback.
+    try:
+        secrets.open_secret_provider(settings)
+    except errors.ConfigError as err:
+        raise SystemExit(f"api: {err}") from None
     uvicorn.run(
         _app.create_app(settings),
         host=settings.api_host,

@@ -52,9 +52,9 @@ def _operator_key(settings: config.Settings) -> str | None:
         return settings.operator_api_key
     try:
         return secrets.open_secret_provider(settings).get(_OPERATOR_API_KEY)
-    except errors.ConfigError:
+    except errors.ConfigError as err:
         if settings.is_production:
-            raise
+            raise SystemExit(f"operator: {err}") from None  # one line on stderr, not a traceback
         return None
 
 

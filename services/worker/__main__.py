@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import trio
 
-from hwe import config, secrets, tools
+from hwe import config, errors, secrets, tools
 from hwe import logging as hwe_logging
 from hwe.tools import secrets as secret_tools
 from services.worker import _serve
@@ -16,7 +16,11 @@ def main() -> None:
     hwe_logging.configure(settings.log_level, "worker")
     tools.load_builtin_tools()
     # Opened once here, so a misconfigured secret provider stops the worker at start, not a run later.
-    secret_tools.use_provider(secrets.open_secret_provider(settings))
+    try:
+        provider = secrets.open_secret_provider(settings)
+    except errors.ConfigError as err:
+        raise SystemExit(f"worker: {err}") from None  # one line on stderr, not a traceback
+    secret_tools.use_provider(provider)
     trio.run(_serve.serve_worker, settings)
 
 
