@@ -77,7 +77,7 @@ schemas:
       event_id: {type: [integer, "null"], description: "the audit record it announces, if any"}
       state: {type: string, enum: [pending, delivered, dead]}
       attempts: {type: integer}
-      next_attempt_at: {type: [string, "null"], format: date-time, description: "when it is next tried; null once delivered or dead"}
+      next_attempt_at: {type: [string, "null"], format: date-time, description: "next try; null unless pending"}
       last_status_code: {type: [integer, "null"]}
       last_error: {type: [string, "null"]}
       created_at: {type: string, format: date-time}
