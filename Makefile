@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench clean manifests
+.PHONY: dev test lint format bench clean dashboards manifests
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,7 @@ dev: $(STAMP)
 	$(BIN)/hwe up
 
 test: $(STAMP)
+	command -v promtool >/dev/null || (apt-get update && apt-get install -y --no-install-recommends prometheus)
 	$(BIN)/pytest -n 4
 
 lint: $(STAMP)
@@ -40,6 +41,10 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.core $(BENCH_ARGS)
+
+# The Grafana dashboards of the chart, regenerated from scripts/dashboards.py (commit the JSON it writes).
+dashboards: $(STAMP)
+	$(BIN)/python scripts/dashboards.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -21,7 +21,7 @@ import trio
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from hwe import errors
+from hwe import errors, metrics
 
 QUERY_DIR = Path(__file__).parent / "sql" / "queries"
 _QUEUE_TABLES = {"tasks": "t_", "runs": "r_", "checkpoints": "c_", "events": "e_", "waits": "w_"}
@@ -32,6 +32,17 @@ _SQLSTATE_ERRORS: dict[str, type[errors.HighwayError]] = {
     "HW003": errors.InvalidEvent,
     "HW010": errors.AppendOnlyViolation,
 }
+
+# The DB-API classes, most specific first (every one derives from DatabaseError but InterfaceError).
+_DBAPI_ERRORS: tuple[type[psycopg.Error], ...] = (
+    psycopg.OperationalError,
+    psycopg.IntegrityError,
+    psycopg.ProgrammingError,
+    psycopg.DataError,
+    psycopg.InternalError,
+    psycopg.NotSupportedError,
+    psycopg.InterfaceError,
+)
 
 Connection = psycopg.Connection[dict[str, Any]]
 Row = dict[str, Any]
@@ -45,7 +56,7 @@ def open_pool(url: str, size: int) -> psycopg_pool.ConnectionPool[Connection]:
         url: the PostgreSQL connection URL.
         size: the number of connections; callers offload to threads with a limiter of this size.
     """
-    return psycopg_pool.ConnectionPool(
+    pool = psycopg_pool.ConnectionPool(
         url,
         min_size=1,
         max_size=size,
@@ -54,6 +65,8 @@ def open_pool(url: str, size: int) -> psycopg_pool.ConnectionPool[Connection]:
         open=True,
         name="hwe",
     )
+    metrics.DB_POOLS.track(pool)
+    return pool
 
 
 def connect(url: str) -> Connection:
@@ -95,8 +108,17 @@ def execute(
     except psycopg.Error as err:
         mapped = _SQLSTATE_ERRORS.get(err.sqlstate or "")
         if mapped is None:
+            metrics.DB_ERRORS.labels(_error_class(err)).inc()
             raise
         raise mapped(err.diag.message_primary or str(err)) from err
+
+
+def _error_class(err: psycopg.Error) -> str:
+    """The DB-API class of a driver error (OperationalError, IntegrityError, ...), a label with few values."""
+    for kind in _DBAPI_ERRORS:
+        if isinstance(err, kind):
+            return kind.__name__
+    return "Error"
 
 
 def queue_channel(queue: str) -> str:
@@ -106,8 +128,12 @@ def queue_channel(queue: str) -> str:
 
 def with_connection(pool: psycopg_pool.ConnectionPool[Connection], fn: Callable[..., T], *args: Any) -> T:
     """Runs `fn(conn, *args)` on a pooled connection; `fn` opens its own transactions."""
-    with pool.connection() as conn:
-        return fn(conn, *args)
+    try:
+        with pool.connection() as conn:
+            return fn(conn, *args)
+    except psycopg_pool.PoolTimeout:  # no connection within the pool's timeout: the database is out of reach
+        metrics.DB_ERRORS.labels("PoolTimeout").inc()
+        raise
 
 
 class Database:

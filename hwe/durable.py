@@ -39,6 +39,7 @@ class SleepRequest:
     position: int
     seconds: float | None
     until: datetime | None
+    retry: bool = False  # the back-off of a task's retry policy (counted in the metrics), not a `wait`
 
 
 @dataclass(frozen=True)
@@ -218,8 +219,12 @@ class DurableContext:
             step_name, value, context_patch, progress=self._progress if task else None, also=write
         )
 
-    async def sleep(self, name: str, seconds: float | None = None, *, until: datetime | None = None) -> None:
+    async def sleep(
+        self, name: str, seconds: float | None = None, *, until: datetime | None = None, retry: bool = False
+    ) -> None:
         """Suspends the run for `seconds` (or until `until`); the worker is free meanwhile.
+
+        `retry` marks the back-off before a task's next attempt, so the metrics can count retries.
 
         Raises:
             Suspend: always on the first call; on replay only while the wake time is ahead.
@@ -230,7 +235,7 @@ class DurableContext:
         step_name = self._take_name(f"sleep:{name}")
         checkpoint = self._committed.get(step_name)
         if checkpoint is None:
-            raise errors.Suspend(SleepRequest(step_name, self._position, seconds, until))
+            raise errors.Suspend(SleepRequest(step_name, self._position, seconds, until, retry))
         wake_at = datetime.fromisoformat(checkpoint.state["wake_at"])
         if wake_at > self._claim.claimed_at:
             raise errors.Suspend(SleepRequest(step_name, self._position, None, wake_at))

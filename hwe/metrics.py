@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import prometheus_client
 
+from hwe import pool_metrics
+
 REGISTRY = prometheus_client.CollectorRegistry()
 
 WAKEUPS = prometheus_client.Counter(
@@ -58,10 +60,10 @@ CIRCUIT_TRANSITIONS = prometheus_client.Counter(
 
 
 SCHEDULES_FIRED = prometheus_client.Counter(
-    "hwe_schedules_fired", "Fire times that submitted a workflow run", registry=REGISTRY
+    "hwe_schedules_fired_total", "Fire times that submitted a workflow run", registry=REGISTRY
 )
 SCHEDULE_FIRES_SKIPPED = prometheus_client.Counter(
-    "hwe_schedule_fires_skipped", "Fire times skipped because max_active_runs were active", registry=REGISTRY
+    "hwe_schedule_fires_skipped_total", "Fire times skipped because max_active_runs were active", registry=REGISTRY
 )
 SCHEDULE_FIRE_LAG = prometheus_client.Histogram(
     "hwe_schedule_fire_lag_seconds",
@@ -127,6 +129,64 @@ AUDIT_PRUNED_DAYS = prometheus_client.Counter(
 AUDIT_LAST_ARCHIVE_SECONDS = prometheus_client.Gauge(
     "hwe_audit_last_archive_seconds", "Duration of the last archive pass, in seconds", registry=REGISTRY
 )
+
+
+RUNS_STARTED = prometheus_client.Counter(
+    "hwe_runs_started_total",
+    "Workflow runs whose root task was claimed for the first time, by queue",
+    ["queue"],
+    registry=REGISTRY,
+)
+RUNS_FINISHED = prometheus_client.Counter(
+    "hwe_runs_finished_total",
+    "Workflow runs ended by this process, by terminal state (workers: completed, failed; the timeout service: "
+    "runs past their deadline); cancellations over the API are counted as API requests",
+    ["state"],
+    registry=REGISTRY,
+)
+SCHEDULE_TO_START = prometheus_client.Histogram(
+    "hwe_task_schedule_to_start_seconds",
+    "Seconds from a run becoming due (created, retried or woken) to a worker claiming it, by queue",
+    ["queue"],
+    # A worker woken by NOTIFY claims within milliseconds; a starved queue waits minutes or more.
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, float("inf")),
+    registry=REGISTRY,
+)
+STEP_SECONDS = prometheus_client.Histogram(
+    "hwe_step_duration_seconds",
+    "Seconds a tool ran for one step, by tool (steps returned from a checkpoint are not run, so not timed)",
+    ["tool"],
+    buckets=(0.005, 0.025, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0, float("inf")),
+    registry=REGISTRY,
+)
+CLAIMS_PER_WAKEUP = prometheus_client.Histogram(
+    "hwe_worker_claims_per_wakeup",
+    "Runs claimed per worker loop wake-up that had free slots (many at 0: wake-ups without work)",
+    buckets=(0, 1, 2, 4, 8, 16, 32, 64, float("inf")),
+    registry=REGISTRY,
+)
+TASK_RETRIES = prometheus_client.Counter(
+    "hwe_task_retries_total",
+    "Retries scheduled, by kind: step (a DSL task's retry policy backs off) or attempt (the root task "
+    "is attempted again after an engine fault)",
+    ["kind"],
+    registry=REGISTRY,
+)
+WORKER_SLOTS = prometheus_client.Gauge(
+    "hwe_worker_slots",
+    "This worker's run slots, by queue and state (busy: running a claimed run, free)",
+    ["queue", "state"],
+    registry=REGISTRY,
+)
+DB_ERRORS = prometheus_client.Counter(
+    "hwe_db_errors_total",
+    "Database statements or pool checkouts that failed with a driver error (not the engine's own SQLSTATEs), "
+    "by DB-API error class",
+    ["error"],
+    registry=REGISTRY,
+)
+DB_POOLS = pool_metrics.PoolCollector()
+REGISTRY.register(DB_POOLS)
 
 
 def serve_metrics(port: int, host: str = "127.0.0.1") -> None:

@@ -145,6 +145,7 @@ def _succeed(conn: db.Connection, claim: queue.ClaimedTask, result: dict[str, An
         queue.complete_run(conn, claim, result)
         runs.finish_run(conn, claim.workflow_run_id, "completed", result=result)
         runs.append_event(conn, claim.workflow_run_id, "completed", claim.run_id, {"attempt": claim.attempt})
+    metrics.RUNS_FINISHED.labels("completed").inc()
     logger.debug("run %s completed", claim.run_id)
 
 
@@ -167,6 +168,7 @@ def _fail(conn: db.Connection, claim: queue.ClaimedTask, error: dict[str, Any]) 
         runs.append_event(
             conn, claim.workflow_run_id, "failed", claim.run_id, {"attempt": claim.attempt, "task_id": error["task_id"]}
         )
+    metrics.RUNS_FINISHED.labels("failed").inc()
     logger.info("run %s failed in task %s", claim.run_id, error["task_id"])
 
 
@@ -183,6 +185,10 @@ def _retry_after_crash(conn: db.Connection, claim: queue.ClaimedTask, error: dic
             claim.run_id,
             {"attempt": claim.attempt, "retry": task_state == "pending"},
         )
+    if task_state == "pending":
+        metrics.TASK_RETRIES.labels("attempt").inc()
+    else:
+        metrics.RUNS_FINISHED.labels("failed").inc()
     logger.info("run %s attempt %s failed; task is %s", claim.run_id, claim.attempt, task_state)
 
 
@@ -195,6 +201,8 @@ def _sleep_until(
     now = queue.current_time(conn)
     wake_at = durable.wake_time(now, request)
     checkpoint(conn, request.step_name, request.position, {"wake_at": wake_at.isoformat()})
+    if request.retry:  # counted in the transaction: a rollback (a lost fence) over-counts one, which rates absorb
+        metrics.TASK_RETRIES.labels("step").inc()
     if wake_at <= now:
         return False
     queue.sleep_run(conn, claim, wake_at=wake_at, wake_event=None, run_state="sleeping")

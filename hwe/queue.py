@@ -37,6 +37,8 @@ class ClaimedTask:
     wake_event: str | None
     event_payload: Any
     claimed_at: datetime
+    available_at: datetime  # when the run became due: created, retried or woken
+    first_start: bool  # the task had never been claimed before: its workflow run starts now
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Starts (or reuses) the database, migrates, writes the dev API key and the database URL under the
 state directory, then runs the API, the scheduler, the timeout and audit services, `HWE_WORKERS` workers and,
 when `KUBECONFIG` is set, the Workflow operator as child processes, restarting any that die. Each
-child's pid is in `<state_dir>/run/<service>.pid`. On a stop signal every child gets SIGTERM
+child's pid is in `<state_dir>/run/<service>.pid`; with `HWE_WORKER_METRICS_PORT` set, worker n serves its metrics
+on that port + n - 1, so the workers never share one. On a stop signal every child gets SIGTERM
 (workers drain), then the embedded database stops.
 """
 
@@ -37,6 +38,7 @@ class Child:
     module: str
     ready_file: Path | None
     health_variable: str = ""  # the setting through which the child learns its ready file
+    environment: tuple[tuple[str, str], ...] = ()  # settings of this child only, over the stack's
 
 
 def run(settings: config.Settings) -> None:
@@ -53,7 +55,13 @@ def run(settings: config.Settings) -> None:
         Child("timeout", "services.timeout", run_dir / "timeout.health", "HWE_TIMEOUT_HEALTH_FILE"),
         Child("audit", "services.audit", run_dir / "audit.health", "HWE_AUDIT_HEALTH_FILE"),
     ] + [
-        Child(f"worker-{n}", "services.worker", run_dir / f"worker-{n}.health", "HWE_WORKER_HEALTH_FILE")
+        Child(
+            f"worker-{n}",
+            "services.worker",
+            run_dir / f"worker-{n}.health",
+            "HWE_WORKER_HEALTH_FILE",
+            _worker_metrics_port(n),
+        )
         for n in range(1, settings.workers + 1)
     ]
     environment = {
@@ -77,6 +85,14 @@ def run(settings: config.Settings) -> None:
     logger.info("stack stopped")
 
 
+def _worker_metrics_port(n: int) -> tuple[tuple[str, str], ...]:
+    """Worker n serves its metrics on HWE_WORKER_METRICS_PORT + n - 1, so N workers never share a port."""
+    base = os.environ.get("HWE_WORKER_METRICS_PORT", "")
+    if not base.isdigit() or int(base) == 0:
+        return ()
+    return (("HWE_WORKER_METRICS_PORT", str(int(base) + n - 1)),)
+
+
 async def _supervise(
     settings: config.Settings, children: list[Child], environment: dict[str, str], state_dir: Path
 ) -> None:
@@ -92,7 +108,7 @@ async def _supervise(
 
 async def _keep_running(child: Child, environment: dict[str, str], state_dir: Path, stop: trio.Event) -> None:
     pid_file = state_dir / "run" / f"{child.name}.pid"
-    child_env = dict(environment)
+    child_env = dict(environment) | dict(child.environment)
     if child.ready_file is not None:
         child.ready_file.unlink(missing_ok=True)
         child_env[child.health_variable] = str(child.ready_file)

@@ -17,7 +17,7 @@ from typing import Any
 import isodate
 import trio
 
-from hwe import errors, tools
+from hwe import errors, metrics, tools
 from hwe.interpreter import _control, _fork, _frame, _guards, _loops, _reflexive, _templating
 from hwe.interpreter._frame import Frame, Outcome
 from hwe.interpreter._plan import Step
@@ -102,18 +102,22 @@ async def _run_task(frame: Frame, step: Step) -> Any:
             delay = step.retry.delay_after(attempt)
             if isinstance(err, errors.TemporaryError) and err.delay is not None:
                 delay = max(delay, err.delay)
-            await ctx.sleep(f"retry:{name}", delay)
+            await ctx.sleep(f"retry:{name}", delay, retry=True)
             attempt += 1
 
 
 async def _with_timeout(tool: tools.Tool, call: tools.ToolCall, timeout_seconds: float | None) -> Any:
     # At the timeout the tool is cancelled, which kills its process: a process left running would
     # outlive the lease that accounts for it, so kill_on_timeout=false is not honoured.
-    if timeout_seconds is None:
-        return await tool.run(call)
-    with trio.move_on_after(timeout_seconds):
-        return await tool.run(call)
-    raise errors.PermanentError(f"timed out after {timeout_seconds:g} seconds (timeout_policy)")
+    started = trio.current_time()
+    try:
+        if timeout_seconds is None:
+            return await tool.run(call)
+        with trio.move_on_after(timeout_seconds):
+            return await tool.run(call)
+        raise errors.PermanentError(f"timed out after {timeout_seconds:g} seconds (timeout_policy)")
+    finally:
+        metrics.STEP_SECONDS.labels(call.tool_name or "unknown").observe(trio.current_time() - started)
 
 
 def _wait_target(task_id: str, wait_for: Any) -> tuple[float | None, datetime | None]:

@@ -1,8 +1,9 @@
 """Prometheus metrics of the API process, and the middleware that counts and times every request.
 
-Each application has its own registry (no process-wide one), holding the process and platform
-collectors and the request metrics. Requests are labelled by route template (for example
-`/api/v1/workflows/{workflow_run_id}`), never by the concrete path, so label values stay few.
+Each application has its own registry (not the engine's process-wide one), holding the process and
+platform collectors, the request metrics, and the engine's database pool and error metrics.
+Requests are labelled by route template (for example `/api/v1/workflows/{workflow_run_id}`), never
+by the concrete path, so label values stay few.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import time
 
 import prometheus_client
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hwe import metrics
 
 UNMATCHED_ROUTE = "unmatched"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -23,8 +26,11 @@ class ApiMetrics:
         self.registry = prometheus_client.CollectorRegistry()
         prometheus_client.ProcessCollector(registry=self.registry)
         prometheus_client.PlatformCollector(registry=self.registry)
+        # The engine's database metrics count this process's pool and statements too.
+        self.registry.register(metrics.DB_POOLS)
+        self.registry.register(metrics.DB_ERRORS)
         self.requests = prometheus_client.Counter(
-            "hwe_api_requests",
+            "hwe_api_requests_total",
             "HTTP requests answered, by method, route template and status",
             ["method", "route", "status"],
             registry=self.registry,

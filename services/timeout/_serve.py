@@ -11,7 +11,7 @@ import logging
 
 import trio
 
-from hwe import config, db, lifecycle, metrics, probes, timeouts
+from hwe import config, db, lifecycle, metrics, probes, queue_metrics, timeouts
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,12 @@ async def serve_timeout(settings: config.Settings) -> None:
 
 
 async def _sweep_forever(settings: config.Settings, database: db.Database, health: lifecycle.Health) -> None:
+    # The queue-wide gauges come from this service alone (one replica by default), read at scrape time.
+    with queue_metrics.open_collector(metrics.REGISTRY, settings.database_url or ""):
+        await _sweep_loop(settings, database, health)
+
+
+async def _sweep_loop(settings: config.Settings, database: db.Database, health: lifecycle.Health) -> None:
     last_cleanup = -settings.cleanup_every_seconds
     while True:
         try:
@@ -61,6 +67,8 @@ def _sweep(conn: db.Connection, settings: config.Settings) -> None:
     ended = timeouts.enforce_deadlines(conn, settings.timeout_batch)
     if ended:
         metrics.TIMEOUTS.labels("deadline").inc(len(ended))
+    for _run_id, state in ended:
+        metrics.RUNS_FINISHED.labels(state).inc()
 
 
 def _cleanup(conn: db.Connection, settings: config.Settings) -> None:

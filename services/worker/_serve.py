@@ -79,6 +79,7 @@ async def _claim_loop(
             await orchestrator.execute_claimed(database, claim, settings.worker_lease_seconds, template_env)
         finally:
             in_flight -= 1
+            _count_slots(settings, in_flight)
             if backlog:
                 wakeup.set()
 
@@ -91,13 +92,29 @@ async def _claim_loop(
             backlog = len(claims) == free
             metrics.WAKEUPS.labels("claimed" if claims else "empty").inc()
             metrics.RUNS_CLAIMED.inc(len(claims))
+            _count_claims(claims)
             for claim in claims:
                 in_flight += 1
                 runs_nursery.start_soon(run_one, claim)
+            _count_slots(settings, in_flight)
             if claims:
                 logger.debug("claimed %s runs", len(claims))
         if not claims or len(claims) < free:
             await _wait_for_work(wakeup, stop, settings.worker_poll_seconds)
+
+
+def _count_claims(claims: list[queue.ClaimedTask]) -> None:
+    metrics.CLAIMS_PER_WAKEUP.observe(len(claims))
+    for claim in claims:
+        waited = (claim.claimed_at - claim.available_at).total_seconds()
+        metrics.SCHEDULE_TO_START.labels(claim.queue).observe(max(waited, 0.0))
+        if claim.first_start:
+            metrics.RUNS_STARTED.labels(claim.queue).inc()
+
+
+def _count_slots(settings: config.Settings, in_flight: int) -> None:
+    metrics.WORKER_SLOTS.labels(settings.worker_queue, "busy").set(in_flight)
+    metrics.WORKER_SLOTS.labels(settings.worker_queue, "free").set(settings.worker_concurrency - in_flight)
 
 
 async def _wait_for_work(wakeup: _Wakeup, stop: trio.Event, timeout: float) -> None:
