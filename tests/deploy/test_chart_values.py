@@ -37,6 +37,7 @@ def _config_ini(objects: Any) -> configparser.ConfigParser:
         ({"databse": {"host": "db"}}, "additional properties 'databse' not allowed"),
         ({"components": {"api": {"replicaCount": 2}}}, "additional properties 'replicaCount' not allowed"),
         ({"image": {"pullPolicy": "Sometimes"}}, "at '/image/pullPolicy'"),
+        ({"migrations": {"owner": {"user": "highway_owner"}}}, "at '/migrations/owner/existingSecret'"),
         ({"monitoring": {"serviceMonitor": {"interval": "often"}}}, "at '/monitoring/serviceMonitor/interval'"),
     ],
 )
@@ -172,13 +173,6 @@ def test_an_operator_limited_to_namespaces_gets_a_role_in_each_and_watches_only_
     # kopf still discovers CRDs and namespaces cluster-wide.
     assert list(_by_name(objects, "ClusterRole")) == ["highway-operator-discovery"]
     assert _config_ini(objects).get("operator", "namespaces") == "team-a,team-b"
-
-
-def test_the_operator_key_can_come_from_an_existing_secret() -> None:
-    objects = chart.render({"components": {"operator": {"apiKey": {"existingSecret": "op-key"}}}})
-    container = _by_name(objects, "Deployment")["highway-operator"]["spec"]["template"]["spec"]["containers"][0]
-    env = {e["name"]: e for e in container["env"]}
-    assert env["HWE_OPERATOR_API_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "op-key", "key": "api-key"}
 
 
 def test_an_image_digest_pins_every_container() -> None:

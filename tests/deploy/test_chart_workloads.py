@@ -221,6 +221,23 @@ def test_without_helm_hooks_migrations_are_a_plain_job_named_after_the_image() -
     assert all("helm.sh/hook" not in (o["metadata"].get("annotations") or {}) for o in plain if o["kind"] != "Pod")
 
 
+def test_with_a_schema_owner_the_job_migrates_as_the_owner_then_grants_the_services_role() -> None:
+    owner = {"user": "highway_owner", "existingSecret": "highway-db-owner", "passwordKey": "pw"}
+    objects = chart.render({"migrations": {"owner": owner}, "database": {"user": "highway_service"}})
+    spec = _by_name(objects, "Job")["highway-migrate"]["spec"]["template"]["spec"]
+    for container in spec["containers"] + spec["initContainers"]:
+        env = _env(container)
+        assert env["HWE_DATABASE_URL"]["value"].startswith("postgresql://highway_owner@"), container["name"]
+        assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "highway-db-owner", "key": "pw"}
+    migrate = spec["containers"][0]
+    assert migrate["args"] == ["sh", "-c", 'hwe migrate && hwe grant "$SERVICE_ROLE"']
+    assert _env(migrate)["SERVICE_ROLE"]["value"] == "highway_service"
+    # The services keep logging in as their own role.
+    api = _by_name(objects, "Deployment")["highway-api"]["spec"]["template"]["spec"]["containers"][0]
+    assert _env(api)["HWE_DATABASE_URL"]["value"].startswith("postgresql://highway_service@")
+    assert _env(api)["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "highway-database"
+
+
 def test_migrations_can_be_left_to_something_else() -> None:
     assert chart.of_kind(chart.render({"migrations": {"enabled": False}}), "Job") == []
 

@@ -83,6 +83,28 @@ default
 {{- printf "postgresql://%s@%s:%v/%s?sslmode=%s" (urlquery $db.user) $db.host $db.port $db.name $db.sslMode -}}
 {{- end -}}
 
+{{/* The URL the migration Job connects with: the schema owner's when one is set (migrations.owner), else the services'. */}}
+{{- define "highway.migrationDatabaseUrl" -}}
+{{- $db := .Values.database -}}
+{{- $user := .Values.migrations.owner.user | default $db.user -}}
+{{- printf "postgresql://%s@%s:%v/%s?sslmode=%s" (urlquery $user) $db.host $db.port $db.name $db.sslMode -}}
+{{- end -}}
+
+{{/* The migration Job's PGPASSWORD: from the owner's Secret when an owner is set. */}}
+{{- define "highway.migrationPassword" -}}
+{{- $owner := .Values.migrations.owner -}}
+- name: PGPASSWORD
+  valueFrom:
+    secretKeyRef:
+      {{- if $owner.user }}
+      name: {{ $owner.existingSecret }}
+      key: {{ $owner.passwordKey }}
+      {{- else }}
+      name: {{ .Values.database.existingSecret }}
+      key: {{ .Values.database.passwordKey }}
+      {{- end }}
+{{- end -}}
+
 {{- define "highway.secretsFilePath" -}}
 /var/run/highway/secrets/{{ .Values.secrets.file.key }}
 {{- end -}}
