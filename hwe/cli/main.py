@@ -1,7 +1,7 @@
 """Parses the `hwe` command line and runs one command.
 
-Server-side commands (`migrate`, `up`, `backup`, `grant`) work on the database; every other command is a client
-of the REST API and never touches the database.
+Server-side commands (`migrate`, `up`, `backup`, `grant`, `bootstrap-key`) work on the database; every other
+command is a client of the REST API and never touches the database.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from hwe.cli import (
     _api,
     audit_command,
     backup_command,
+    bootstrap_key_command,
     cancel_command,
     dsl_prompt_command,
     emit_command,
@@ -50,6 +51,7 @@ _CLIENT_COMMANDS = {
 # Server-side commands with options of their own: each adds its parser and runs with (settings, args) → exit status.
 _DATABASE_COMMANDS = {
     "backup": backup_command,
+    "bootstrap-key": bootstrap_key_command,
     "grant": grant_command,
 }
 
