@@ -111,8 +111,8 @@ def test_the_engine_runs_a_workflow_and_archives_its_trail_as_the_services_role(
     worker = start_ready_service(
         "services.worker", {**env, "HWE_WORKER_QUEUE": "roles"}, tmp_path, "worker", "HWE_WORKER_HEALTH_FILE"
     )
+    client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
     try:
-        client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
         submitted = client.post(
             "/api/v1/workflows", json={"workflow_definition": load("three_shell_steps"), "inputs": {"name": "role"}}
         )
@@ -129,6 +129,7 @@ def test_the_engine_runs_a_workflow_and_archives_its_trail_as_the_services_role(
         )
         trail = client.get("/api/v1/admin/audit-logs", params={"workflow_run_id": run_id}).json()["data"]
     finally:
+        client.close()
         worker.stop()
         api.stop()
 
