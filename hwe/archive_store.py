@@ -4,14 +4,22 @@
 `hwe audit export` read it. A record has the fields of `hwe.event_log`, ids and the detail as text, and the table is
 partitioned by tenant and UTC day. Rows come back in the shape of an event_log row (UUIDs, the detail as a dict,
 aware UTC times), so readers merge both stores with one code path. Touches no database.
+
+The table is a local directory or, in DataShard's S3 mode, a key prefix in a bucket: `s3://BUCKET/PREFIX`, with
+`DATASHARD_STORAGE_TYPE=s3`, `DATASHARD_S3_BUCKET=BUCKET`, the endpoint and the credentials in DataShard's
+`DATASHARD_S3_*` environment (tests/integration/audit/test_archive_s3.py runs it against moto's S3 server).
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime
+import functools
+import gc
 import hashlib
 import json
 import logging
+import os
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -37,11 +45,13 @@ Row = dict[str, Any]
 def location(settings: config.Settings) -> str:
     """Where the archive is: `[audit] archive_path`, else `<state_dir>/archive`; local paths made absolute.
 
-    A location with `://` is handed to DataShard unchanged (its S3 mode reads bucket and credentials from its own
-    `DATASHARD_*` environment; untested here).
+    Raises:
+        errors.ConfigError: the location and DataShard's environment disagree (see `_datashard_path`).
     """
     raw = settings.audit_archive_path or str(settings.state_dir / "archive")
-    return raw if "://" in raw else str(Path(raw).absolute())
+    where = raw if "://" in raw else str(Path(raw).absolute())
+    _datashard_path(where)  # a misconfigured S3 archive fails at start, not at the first pass
+    return where
 
 
 def open_table(where: str, *, create: bool = False) -> datashard.Table | None:
@@ -50,17 +60,59 @@ def open_table(where: str, *, create: bool = False) -> datashard.Table | None:
     Raises:
         datashard.SchemaMismatchError: `where` holds a table with other columns.
     """
+    path = _datashard_path(where)
     local = "://" not in where
+    if not local:
+        _collect_before_exit()
     if create:
         if local:
             Path(where).mkdir(parents=True, exist_ok=True, mode=0o700)
-        return datashard.create_table(where, _schema(), _partition_spec())
+        return datashard.create_table(path, _schema(), _partition_spec())
     if local and not Path(where).is_dir():
         return None
     try:
-        return datashard.load_table(where)
-    except ValueError:  # no table there yet
+        return datashard.load_table(path)
+    except ValueError:  # no table there yet (on S3: no metadata under the prefix)
         return None
+
+
+@functools.cache
+def _collect_before_exit() -> None:
+    """Frees the scans' pyarrow objects while the interpreter still runs, once, at exit.
+
+    On S3, DataShard has pyarrow read parquet through a Python file object. Left for the interpreter's final teardown,
+    some of them abort the process ("terminate called without an active exception", exit -6) after all its work
+    (apache/arrow#34314). Measured on a busy machine: 4 in 105 reads aborted without this, 1 in 240 with it.
+    """
+    atexit.register(gc.collect)
+
+
+def _datashard_path(where: str) -> str:
+    """The table path DataShard expects for `where`: the directory itself, or the key prefix of `s3://BUCKET/PREFIX`.
+
+    DataShard picks its backend from its environment alone and takes the bucket from `DATASHARD_S3_BUCKET`, so the two
+    must agree: otherwise a local archive would silently go to S3, or an S3 location to a local directory named `s3:`.
+
+    Raises:
+        errors.ConfigError: they disagree, or the scheme is not s3.
+    """
+    s3_mode = os.environ.get("DATASHARD_STORAGE_TYPE", "local").lower() == "s3"
+    if "://" not in where:
+        if s3_mode:
+            raise errors.ConfigError(f"the audit archive {where} is a local directory but DATASHARD_STORAGE_TYPE=s3")
+        return where
+    scheme, _, rest = where.partition("://")
+    bucket, _, prefix = rest.partition("/")
+    if scheme != "s3" or not bucket:
+        raise errors.ConfigError(f"the audit archive {where} is neither a local directory nor s3://BUCKET/PREFIX")
+    if not s3_mode or os.environ.get("DATASHARD_S3_BUCKET") != bucket:
+        raise errors.ConfigError(
+            f"the audit archive {where} needs DATASHARD_STORAGE_TYPE=s3 and DATASHARD_S3_BUCKET={bucket}"
+        )
+    if os.environ.get("DATASHARD_S3_PREFIX"):
+        # DataShard would put the table under DATASHARD_S3_PREFIX/PREFIX, which is not the location configured.
+        raise errors.ConfigError(f"the audit archive {where} names its prefix itself: unset DATASHARD_S3_PREFIX")
+    return prefix.strip("/")
 
 
 def append(table: datashard.Table, rows: Iterable[Row]) -> int:

@@ -88,7 +88,7 @@ class Settings:
     audit_metrics_port: int = 0
     audit_health_file: Path | None = None
     # Where the DataShard archive of the audit trail lives: a local directory (None: <state_dir>/archive), or a
-    # location with `://` that is passed to DataShard unchanged (its S3 mode; untested here).
+    # location `s3://BUCKET/PREFIX` in DataShard's S3 mode (its DATASHARD_S3_* environment; docs/audit.md, Archive).
     audit_archive_path: str | None = None
     audit_archive_after: datetime.timedelta = datetime.timedelta(days=30)
     audit_archive_every_seconds: float = 3600.0  # 0: the audit service never archives
