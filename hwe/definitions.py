@@ -54,7 +54,7 @@ def store_definition(conn: db.Connection, tenant_id: str, definition: Any) -> St
     Raises:
         InvalidWorkflow: the definition cannot run; the message names the task and the field.
     """
-    plan = interpreter.build_plan(definition)
+    plan = interpreter.check_new_definition(definition)
     digest = content_hash(definition)
     with conn.transaction():
         lock_definition_name(conn, tenant_id, plan.name)

@@ -343,6 +343,15 @@ class DurableContext:
         )
 
 
+def task_of(step_name: str) -> str:
+    """The workflow task a suspending step belongs to, for readers: `sleep:retry:fetch#2` is `fetch`."""
+    name, _, count = step_name.rpartition("#")
+    name = name if name and count.isdigit() else step_name
+    for prefix in ("sleep:", "retry:", "wait_for_event:"):
+        name = name.removeprefix(prefix)
+    return name
+
+
 def outcome(checkpoint: queue.Checkpoint) -> Any:
     """A checkpoint's value, or its recorded failure raised again."""
     if checkpoint.status == "error":

@@ -63,6 +63,18 @@ class TenantConflict(HighwayError):
     """A tenant with that id, or a queue with that tenant's queue name, already exists."""
 
 
+class TenantExists(HighwayError):
+    """A tenant with that id already exists."""
+
+
+class ApprovalNotFound(HighwayError):
+    """No approval of that key waits for a decision in the caller's tenant (and none was decided)."""
+
+
+class ApprovalDecided(HighwayError):
+    """The approval was decided before; that first decision stands."""
+
+
 class ApiKeyNotFound(HighwayError):
     """No API key with that prefix exists for the caller's tenant."""
 

@@ -1,15 +1,18 @@
 """Events: emitted by a run, delivered to waiters of the same name in the same tenant.
 
 Every event is owned by a workflow run (NOT NULL in the schema, checked by the SQL guard and here
-before any SQL). An event emitted before anyone waits is kept, so a later waiter receives it; a
-waiter never sees another tenant's events. Called by DurableContext (emit) and the orchestrator's
-SLEEP path (await); the API will post events to a run through `emit_event` too. Never commits.
+before any SQL). The events of a name are a stream: every emit is kept with an ordered sequence
+number, and a waiting task takes the oldest one it has not taken yet, so two posts of one name reach
+two waits in order and an event emitted before anyone waits is kept for a later waiter. A waiter
+never sees another tenant's events. Called by DurableContext (emit), the orchestrator's SLEEP path
+(await), `runs.post_event` and `approvals` (the API's posts). Never commits.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -18,6 +21,22 @@ from hwe import db, errors
 
 MAX_PAYLOAD_BYTES = 65_536
 MAX_NAME_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """An event that was stored: its place in the stream, and how many waiting runs it woke at once."""
+
+    sequence: int
+    woken: int
+
+
+@dataclass(frozen=True)
+class Found:
+    """The oldest event of a name that a waiting task has not taken yet."""
+
+    sequence: int
+    payload: dict[str, Any]
 
 
 def validate(workflow_run_id: uuid.UUID | None, event_name: Any, payload: Any) -> None:
@@ -51,8 +70,10 @@ def emit_event(
     workflow_run_id: uuid.UUID,
     event_name: str,
     payload: dict[str, Any],
-) -> int:
-    """Stores an event and wakes its waiters; returns how many waiting runs were woken.
+) -> Emitted:
+    """Stores an event (every emit is kept, even a repeat) and hands it to the waiters that take it.
+
+    Each waiting task of the tenant takes it with its oldest wait of that name.
 
     Raises:
         ValueError, InvalidEvent: see `validate`.
@@ -60,13 +81,12 @@ def emit_event(
     validate(workflow_run_id, event_name, payload)
     names = {"tenant_id": tenant_id, "event_name": event_name}
     lock_event_name(conn, tenant_id, event_name)
-    db.execute(
+    stored = db.execute(
         conn, "insert_event", {**names, "workflow_run_id": workflow_run_id, "payload": Jsonb(payload)}, queue=queue
-    )
-    rows = db.execute(
-        conn, "deliver_event", {**names, "payload": Jsonb(payload), "channel": db.queue_channel(queue)}, queue=queue
-    )
-    return int(rows[0]["woken"]) if rows else 0
+    )[0]
+    params = {**names, "payload": Jsonb(payload), "event_seq": stored["event_seq"], "channel": db.queue_channel(queue)}
+    rows = db.execute(conn, "deliver_event", params, queue=queue)
+    return Emitted(sequence=int(stored["event_seq"]), woken=int(rows[0]["woken"]) if rows else 0)
 
 
 def lock_event_name(conn: db.Connection, tenant_id: str, event_name: str) -> None:
@@ -74,10 +94,22 @@ def lock_event_name(conn: db.Connection, tenant_id: str, event_name: str) -> Non
     db.execute(conn, "lock_event_name", {"tenant_id": tenant_id, "event_name": event_name})
 
 
-def find_event(conn: db.Connection, queue: str, tenant_id: str, event_name: str) -> dict[str, Any] | None:
-    """Returns the payload of the earliest event of that name in the tenant, or None."""
-    rows = db.execute(conn, "find_event", {"tenant_id": tenant_id, "event_name": event_name}, queue=queue)
-    return rows[0]["payload"] if rows else None
+def find_event(conn: db.Connection, queue: str, tenant_id: str, event_name: str, task_id: uuid.UUID) -> Found | None:
+    """Returns the oldest event of that name in the tenant that the task has not taken yet, or None.
+
+    Call it under `lock_event_name`, and checkpoint its `wait_outcome` in the same transaction.
+    """
+    params = {"tenant_id": tenant_id, "event_name": event_name, "task_id": task_id}
+    rows = db.execute(conn, "find_event", params, queue=queue)
+    return Found(sequence=int(rows[0]["event_seq"]), payload=rows[0]["payload"]) if rows else None
+
+
+def wait_outcome(event_name: str, found: Found | None) -> dict[str, Any]:
+    """A wait's checkpointed outcome: the event it took (with its sequence, so the next wait takes the next
+    one), or the timeout. `deliver_event.sql` writes the same shape."""
+    if found is None:
+        return {"timed_out": True, "payload": None}
+    return {"timed_out": False, "payload": found.payload, "event_name": event_name, "event_seq": found.sequence}
 
 
 def find_wait(conn: db.Connection, queue: str, task_id: uuid.UUID, step_name: str) -> db.Row | None:

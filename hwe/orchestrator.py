@@ -205,7 +205,14 @@ def _sleep_until(
         metrics.TASK_RETRIES.labels("step").inc()
     if wake_at <= now:
         return False
-    queue.sleep_run(conn, claim, wake_at=wake_at, wake_event=None, run_state="sleeping")
+    queue.sleep_run(
+        conn,
+        claim,
+        wake_at=wake_at,
+        wake_event=None,
+        run_state="sleeping",
+        current_step=durable.task_of(request.step_name),
+    )
     runs.append_event(conn, claim.workflow_run_id, "sleeping", claim.run_id, {"step": request.step_name})
     return True
 
@@ -220,12 +227,11 @@ def _wait_for_event(
     # The event-name lock comes first (lock order: event, runs, task), so an emit cannot land
     # between "not there yet" and the wait registration.
     events.lock_event_name(conn, tenant_id, request.event_name)
-    payload = events.find_event(conn, claim.queue, tenant_id, request.event_name)
+    found = events.find_event(conn, claim.queue, tenant_id, request.event_name, claim.task_id)
     wait = events.find_wait(conn, claim.queue, claim.task_id, request.step_name)
-    if payload is not None or (wait is not None and wait["expired"]):
-        # The outcome, a payload or the timeout, is checkpointed, so replay sees the same thing.
-        outcome = {"timed_out": payload is None, "payload": payload}
-        checkpoint(conn, request.step_name, request.position, outcome)
+    if found is not None or (wait is not None and wait["expired"]):
+        # The outcome, an event or the timeout, is checkpointed, so replay sees the same thing.
+        checkpoint(conn, request.step_name, request.position, events.wait_outcome(request.event_name, found))
         events.delete_wait(conn, claim.queue, claim.task_id, request.step_name)
         return False
     timeout_at = events.register_wait(
@@ -240,7 +246,14 @@ def _wait_for_event(
         event_name=request.event_name,
         timeout_seconds=request.timeout_seconds,
     )
-    queue.sleep_run(conn, claim, wake_at=timeout_at, wake_event=request.event_name, run_state="waiting")
+    queue.sleep_run(
+        conn,
+        claim,
+        wake_at=timeout_at,
+        wake_event=request.event_name,
+        run_state="waiting",
+        current_step=durable.task_of(request.step_name),
+    )
     runs.append_event(conn, claim.workflow_run_id, "waiting", claim.run_id, {"step": request.step_name})
     return True
 

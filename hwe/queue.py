@@ -19,6 +19,7 @@ from hwe import db, errors
 
 RETRY_NONE: dict[str, Any] = {"kind": "none"}
 MAX_RETRY_DELAY_SECONDS = 86_400.0
+WAKE_NOTICE = "wake"  # the payload word of a notification that a run becomes due later (see `wake_delay`)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def fail_run(conn: db.Connection, claim: ClaimedTask, reason: dict[str, Any], re
             "reason": Jsonb(reason),
             "retry_delay": retry_delay,
             "next_run_id": uuid.uuid4(),
+            "channel": db.queue_channel(claim.queue),
         },
         queue=claim.queue,
     )
@@ -214,9 +216,16 @@ def fail_run(conn: db.Connection, claim: ClaimedTask, reason: dict[str, Any], re
 
 
 def sleep_run(
-    conn: db.Connection, claim: ClaimedTask, *, wake_at: datetime | None, wake_event: str | None, run_state: str
+    conn: db.Connection,
+    claim: ClaimedTask,
+    *,
+    wake_at: datetime | None,
+    wake_event: str | None,
+    run_state: str,
+    current_step: str | None = None,
 ) -> None:
-    """Releases the held run until `wake_at` (None: until an event wakes it); its workflow run shows `run_state`.
+    """Releases the held run until `wake_at` (None: until an event wakes it); its workflow run shows `run_state`
+    and, when given, `current_step` (the task it waits in).
 
     Raises:
         FencingLost: the run is no longer this worker's; nothing was written.
@@ -230,11 +239,37 @@ def sleep_run(
             "wake_at": wake_at,
             "wake_event": wake_event,
             "run_state": run_state,
+            "current_step": current_step,
+            "channel": db.queue_channel(claim.queue),
         },
         queue=claim.queue,
     )
     if not rows:
         raise errors.FencingLost(f"run {claim.run_id} lost its lease before sleeping")
+
+
+def seconds_until_next_wake(conn: db.Connection, queue: str) -> float | None:
+    """Seconds until the queue's earliest future wake time (timer, retry back-off, wait timeout); None: none.
+
+    One read of the claimable index; runs already due are left out (a claim takes them).
+    """
+    seconds: float | None = db.execute(conn, "seconds_until_next_wake", queue=queue)[0]["seconds"]
+    return seconds
+
+
+def wake_delay(payload: str) -> float | None:
+    """The seconds a queue notification's `wake <seconds>` payload says a run becomes due in; None: due now.
+
+    `sleep_run` and `fail_run` send it for a timer or a retry; every other notification (an empty
+    payload) means work is due at once.
+    """
+    prefix, _, seconds = payload.partition(" ")
+    if prefix != WAKE_NOTICE:
+        return None
+    try:
+        return max(float(seconds), 0.0)
+    except ValueError:
+        return None
 
 
 def cancel_task(conn: db.Connection, queue: str, task_id: uuid.UUID) -> bool:

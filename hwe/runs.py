@@ -59,7 +59,7 @@ def submit_run(
     """
     if not isinstance(inputs, dict):
         raise errors.InvalidWorkflow("inputs must be a JSON object")
-    plan = interpreter.build_plan(definition)
+    plan = interpreter.check_new_definition(definition)
     with conn.transaction():
         created = _create_run(
             conn,
@@ -362,8 +362,8 @@ def cancel_run(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) 
 
 def post_event(
     conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID, event_name: str, payload: dict[str, Any]
-) -> int:
-    """Emits an event owned by a run of this tenant (the API's way in); returns the waiters woken.
+) -> events.Emitted:
+    """Emits an event owned by a run of this tenant (the API's way in); every post is kept, in order.
 
     Raises:
         RunNotFound: no such run for this tenant.
@@ -372,7 +372,7 @@ def post_event(
     events.validate(workflow_run_id, event_name, payload)
     with conn.transaction():
         run = find_run_queue(conn, tenant_id, workflow_run_id)
-        woken = events.emit_event(
+        emitted = events.emit_event(
             conn,
             run["queue_name"],
             tenant_id=tenant_id,
@@ -380,8 +380,9 @@ def post_event(
             event_name=event_name,
             payload=payload,
         )
-        append_event(conn, workflow_run_id, "event_posted", None, {"event_name_length": len(event_name)})
-    return woken
+        detail = {"event_name_length": len(event_name), "sequence": emitted.sequence}
+        append_event(conn, workflow_run_id, "event_posted", None, detail)
+    return emitted
 
 
 def find_run_queue(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID) -> db.Row:

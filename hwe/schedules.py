@@ -293,7 +293,7 @@ def _checked_fields(fields: Mapping[str, Any], *, created_at: datetime) -> dict[
     start_date = fields["start_date"]
     if start_date is not None and (not isinstance(start_date, datetime) or start_date.tzinfo is None):
         raise errors.InvalidSchedule("start_date must be a datetime with a time zone")
-    interpreter.build_plan(fields["definition"])
+    interpreter.check_new_definition(fields["definition"])
     checked = {**fields, "cron": " ".join(str(fields["cron"]).split())}
     _cadence_of(checked, created_at)
     return checked

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,7 +123,8 @@ def register_tenant(
     Raises:
         Forbidden: the caller is not of the bootstrap tenant.
         InvalidRequest: the tenant id is not valid.
-        TenantConflict: the tenant, or a queue of that name, already exists.
+        TenantExists: the tenant already exists.
+        TenantConflict: another tenant's queue has that tenant's queue name.
         IdempotencyConflict: the idempotency key was used before with a different request.
     """
     if caller_tenant_id != BOOTSTRAP_TENANT:
@@ -136,17 +138,27 @@ def register_tenant(
         stored = claim_idempotency_key(conn, caller_tenant_id, idempotency)
         if stored is not None:
             return _with_key(stored, "admin_key", _derived_secret(pepper, caller_tenant_id, idempotency))
+        # The tenant is checked first, so re-creating one says so rather than naming its queue.
+        if tenant_exists(conn, tenant_id):
+            raise errors.TenantExists(f"tenant {tenant_id!r} already exists")
         if not db.execute(conn, "claim_queue", {"queue_name": queue_name}):
-            raise errors.TenantConflict(f"a queue named {queue_name!r} already exists")
+            raise errors.TenantConflict(
+                f"tenant {tenant_id!r} would get the queue {queue_name!r}, which another tenant has; choose another id"
+            )
         rows = db.execute(conn, "insert_tenant", {"tenant_id": tenant_id, "queue_name": queue_name})
         if not rows:
-            raise errors.TenantConflict(f"tenant {tenant_id!r} already exists")
+            raise errors.TenantExists(f"tenant {tenant_id!r} already exists")
         db.execute(conn, "create_tenant_queue", {"queue_name": queue_name})
         secret = _derived_secret(pepper, caller_tenant_id, idempotency) or secrets.token_urlsafe(24)
         key_row = _insert_key(conn, tenant_id, "admin", pepper, secret)
         response = {**_public(rows[0]), "admin_key": _public(key_row)}
         record_idempotent_response(conn, caller_tenant_id, idempotency, response)
     return _with_key(response, "admin_key", secret)
+
+
+def tenant_exists(conn: db.Connection, tenant_id: str) -> bool:
+    """Whether a tenant with that id exists."""
+    return bool(db.execute(conn, "tenant_exists", {"tenant_id": tenant_id}))
 
 
 def issue_api_key(
@@ -178,9 +190,15 @@ def list_api_keys(conn: db.Connection, tenant_id: str) -> list[dict[str, Any]]:
 def revoke_api_key(conn: db.Connection, tenant_id: str, prefix: str) -> dict[str, Any]:
     """Revokes a tenant's API key at once; revoking it again keeps the first revocation time.
 
+    Args:
+        conn: a connection.
+        tenant_id: whose key; another tenant's prefix is not found.
+        prefix: the key's prefix, bare or as the key begins (`hw_<prefix>`, as `hwe keys list` shows it).
+
     Raises:
         ApiKeyNotFound: the tenant has no key with that prefix.
     """
+    prefix = prefix.removeprefix("hw_").partition("_")[0]
     rows = db.execute(conn, "revoke_api_key", {"tenant_id": tenant_id, "prefix": prefix})
     if not rows:
         raise errors.ApiKeyNotFound(f"no API key with prefix {prefix!r}")
@@ -191,6 +209,30 @@ def _insert_key(conn: db.Connection, tenant_id: str, role: str, pepper: str, sec
     key_hash = _HASHER.hash(pepper + secret)
     params = {"tenant_id": tenant_id, "prefix": secrets.token_hex(6), "key_hash": key_hash, "role": role}
     return db.execute(conn, "insert_api_key", params)[0]
+
+
+def once(
+    conn: db.Connection,
+    tenant_id: str,
+    idempotency: Idempotency | None,
+    change: Callable[[db.Connection], dict[str, Any]],
+) -> dict[str, Any]:
+    """Runs `change` once per idempotency key: the first request's response is stored with the key, in the
+    change's transaction, and a replay of the same request answers it without running `change` again.
+
+    Without a key, `change` just runs (in a transaction). A change that raises stores nothing, so a replay
+    tries again.
+
+    Raises:
+        IdempotencyConflict: the key was used before with a different request.
+    """
+    with conn.transaction():
+        stored = claim_idempotency_key(conn, tenant_id, idempotency)
+        if stored is not None:
+            return stored
+        response = change(conn)
+        record_idempotent_response(conn, tenant_id, idempotency, response)
+    return response
 
 
 def claim_idempotency_key(

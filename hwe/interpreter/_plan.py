@@ -15,7 +15,7 @@ from typing import Any
 import pydantic
 from highway_dsl import Workflow
 
-from hwe import circuit, errors, tools
+from hwe import circuit, errors, fields, tools
 from hwe.interpreter import _graph
 from hwe.interpreter._graph import Gate
 
@@ -81,6 +81,22 @@ class Plan:
     deadline_action: str = "fail"
 
 
+def check_new_definition(definition: Any) -> Plan:
+    """`build_plan` plus what a definition submitted now must also satisfy: no unknown field, at least one task.
+
+    Submission, stored definitions and schedules call this; running a stored run calls `build_plan` alone, so
+    runs accepted by an earlier, more lenient release still execute after an upgrade.
+
+    Raises:
+        InvalidWorkflow: the definition cannot run, names a field no task takes, or has no task.
+    """
+    if isinstance(definition, dict) and isinstance(definition.get("tasks", {}), dict):
+        fields.check_definition(definition)
+        if not definition.get("tasks"):
+            raise errors.InvalidWorkflow("field 'tasks': a workflow needs at least one task")
+    return build_plan(definition)
+
+
 def build_plan(definition: Any) -> Plan:
     """Validates a highway_dsl (or Driver SDK) definition into the DAG the scheduler runs.
 
@@ -89,6 +105,8 @@ def build_plan(definition: Any) -> Plan:
     """
     if not isinstance(definition, dict):
         raise errors.InvalidWorkflow("workflow_definition must be a JSON object")
+    if not isinstance(definition.get("tasks", {}), dict):
+        raise errors.InvalidWorkflow("field 'tasks': tasks must be a mapping of task id to task")
     definition = _normalize_driver_shapes(definition)
     workflow = _validate(definition)
     default_retry = _retry(workflow.default_retry_policy)

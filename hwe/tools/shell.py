@@ -18,7 +18,9 @@ from hwe import errors, tools
 
 # Only these variables of the worker reach a command; everything else (database URL, secrets) stays out.
 _PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
-_ERROR_TAIL_CHARS = 2000
+# A failed command's error ends with the tail of its stderr: enough to see why, short enough to read.
+_ERROR_TAIL_LINES = 5
+_ERROR_TAIL_CHARS = 500
 
 
 async def _kill_process_group(process: trio.Process) -> None:
@@ -50,7 +52,16 @@ async def run(call: tools.ToolCall) -> dict[str, Any]:
         "returncode": completed.returncode,
     }
     if completed.returncode != 0:
-        raise errors.PermanentError(
-            f"command exited with status {completed.returncode}: {result['stderr'][-_ERROR_TAIL_CHARS:]}"
-        )
+        raise errors.PermanentError(f"command exited with status {completed.returncode}{_tail(result['stderr'])}")
     return result
+
+
+def _tail(stderr: str) -> str:
+    # The step's own output, which its result already holds; never the worker's environment.
+    lines = stderr.rstrip().splitlines()[-_ERROR_TAIL_LINES:]
+    if not lines:
+        return " and wrote nothing to stderr"
+    tail = "\n".join(lines)
+    if len(tail) > _ERROR_TAIL_CHARS:
+        tail = "..." + tail[-_ERROR_TAIL_CHARS:]
+    return f"; the end of its stderr:\n{tail}"

@@ -1,21 +1,20 @@
 """Routes under /api/v1/approvals: decide a `tools.approval.request` that is waiting.
 
 The key is `<workflow_run_id>:<task_id>`, as the waiting task reports it. The decision is posted to
-that run as the event `approval:<key>`; the first decision wins, so repeating one changes nothing.
+that run as the event `approval:<key>` (hwe.approvals). The first decision stands: a later one is a
+409 naming it, and a key that nothing waits for is a 404. X-Idempotency-Key replays an answer.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+import functools
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import errors, runs
-from hwe.tools import approval
+from hwe import approvals, tenants
 from services.api import _changes, _state
 
 
@@ -32,24 +31,21 @@ async def reject(request: Request) -> Response:
 async def _decide(request: Request, *, approved: bool) -> Response:
     principal = await _state.authenticate(request, require="operator")
     key = request.path_params["approval_key"]
-    run_id_text, _, task_id = key.partition(":")
-    try:
-        run_id = uuid.UUID(run_id_text)
-    except ValueError as err:
-        raise errors.RunNotFound("an approval key is <workflow_run_id>:<task_id>") from err
-    if not task_id:
-        raise errors.RunNotFound("an approval key is <workflow_run_id>:<task_id>")
-    body: dict[str, Any] = await _state.read_json_object(request) if await request.body() else {}
-    decision = {
-        "approved": approved,
-        "approver": str(body.get("approver", principal.tenant_id)),
-        "comment": str(body.get("comment", "")),
-        "timestamp": datetime.now(UTC).isoformat(),
-    }
-    woken = await _changes.change(
-        request, principal, runs.post_event, principal.tenant_id, run_id, approval.event_name(key), decision
+    body: dict[str, Any] = {}
+    if await request.body():
+        body = await _state.read_json_object(request, ("approver", "comment"))
+    operation = "approve" if approved else "reject"
+    idempotency = _state.idempotency(request, f"{operation}_approval", {"approval_key": key, **body})
+    decide = functools.partial(
+        approvals.decide_approval,
+        tenant_id=principal.tenant_id,
+        approval_key=key,
+        approved=approved,
+        approver=str(body.get("approver", principal.tenant_id)),
+        comment=str(body.get("comment", "")),
     )
-    return _state.success({"approval_key": key, "approved": approved, "woken": woken})
+    decided = await _changes.change(request, principal, tenants.once, principal.tenant_id, idempotency, decide)
+    return _state.success(decided)
 
 
 routes = [

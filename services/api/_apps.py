@@ -19,7 +19,7 @@ async def install_app(request: Request) -> Response:
     Workflows of this tenant then call `apps.<publisher>.<app>.<action>`; other tenants cannot.
     """
     principal = await _state.authenticate(request, require="admin")
-    body = await _state.read_json_object(request)
+    body = await _state.read_json_object(request, ("publisher", "app", "artifact_id", "actions"))
     row = await _changes.change(request, principal, _install, principal.tenant_id, body)
     return _state.success(_view(row), status=201)
 

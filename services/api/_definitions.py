@@ -33,7 +33,7 @@ async def store_definition(request: Request) -> Response:
       200: {description: "the same content was stored before: its version, with `created` false"}
     """
     principal = await _state.authenticate(request, require="operator")
-    body = await _state.read_json_object(request)
+    body = await _state.read_json_object(request, ("workflow_definition",))
     if "workflow_definition" not in body:
         raise errors.InvalidRequest("missing_field", "the body needs a 'workflow_definition' object")
     stored = await _changes.change(

@@ -14,6 +14,8 @@ from hwe import db, errors, schedules
 from services.api import _changes, _state
 
 _EXPLICIT_FIELDS = ("cron", "timezone", "start_date", "catchup", "max_active_runs", "is_paused")
+_CREATE_FIELDS = ("workflow_definition", "name", "inputs", *_EXPLICIT_FIELDS)
+_UPDATE_FIELDS = ("cron", "timezone", "workflow_definition", "inputs", "start_date", "catchup", "max_active_runs")
 
 
 async def create_schedule(request: Request) -> Response:
@@ -25,7 +27,7 @@ async def create_schedule(request: Request) -> Response:
     `max_active_runs` are used. 409 when the tenant already has a schedule of that name.
     """
     principal = await _state.authenticate(request, require="operator")
-    body = await _state.read_json_object(request)
+    body = await _state.read_json_object(request, _CREATE_FIELDS)
     if not isinstance(body.get("workflow_definition"), dict):
         raise errors.InvalidRequest("missing_field", "the body needs a 'workflow_definition' object")
     row = await _changes.change(request, principal, _create, principal.tenant_id, body)
@@ -74,7 +76,7 @@ async def get_schedule(request: Request) -> Response:
 async def update_schedule(request: Request) -> Response:
     """Changes a schedule's cron, timezone, workflow_definition, inputs, start_date, catchup or max_active_runs."""
     principal = await _state.authenticate(request, require="operator")
-    changes = await _state.read_json_object(request)
+    changes = await _state.read_json_object(request, _UPDATE_FIELDS)
     if "workflow_definition" in changes:
         changes["definition"] = changes.pop("workflow_definition")
     if "start_date" in changes:

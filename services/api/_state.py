@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -15,7 +15,7 @@ import psycopg_pool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hwe import config, db, errors, tenants
+from hwe import config, db, errors, fields, tenants
 from services.api import _metrics, _ratelimit
 
 T = TypeVar("T")
@@ -81,11 +81,16 @@ async def authenticate(request: Request, require: str | None = None) -> tenants.
     return principal
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
-    """The request's JSON object body; the guard middleware has already checked size, depth and content.
+async def read_json_object(request: Request, allowed: Collection[str]) -> dict[str, Any]:
+    """The request's JSON object body, whose fields are all among `allowed`; the guard middleware has
+    already checked size, depth and content.
+
+    Every handler that takes a JSON body reads it here, so a misspelt field is a 400 that names it
+    (and the field meant) wherever it is sent, never a field silently ignored.
 
     Raises:
-        InvalidRequest: the body is empty, or is an upload rather than JSON.
+        InvalidRequest: the body is empty, is an upload rather than JSON, or has a field not in
+            `allowed` (code `unknown_field`).
     """
     raw = await request.body()
     if not raw:
@@ -95,6 +100,7 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     body = json.loads(raw)
     if not isinstance(body, dict):  # the guard rejects these; kept for the type checker
         raise errors.InvalidRequest("invalid_json", "the body must be a JSON object")
+    fields.check_body(body, allowed)
     return body
 
 

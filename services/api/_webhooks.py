@@ -31,10 +31,7 @@ async def create_webhook(request: Request) -> Response:
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
-    body = await _state.read_json_object(request)
-    unknown = sorted(set(body) - set(_FIELDS))
-    if unknown:
-        raise errors.InvalidRequest("unknown_field", f"unknown field {unknown[0]!r}; the fields are {list(_FIELDS)}")
+    body = await _state.read_json_object(request, _FIELDS)
     subscription = webhooks.check_subscription(body.get("url"), body.get("event_types"), body.get("description"))
     state = _state.get(request)
     created = await _changes.change(

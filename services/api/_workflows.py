@@ -16,6 +16,14 @@ from hwe import definitions, errors, runs, sandbox
 from services.api import _changes, _state
 
 MAX_IDEMPOTENCY_KEY_CHARS = 255
+SUBMISSION_FIELDS = (
+    "workflow_definition",
+    "workflow_yaml",
+    "python_dsl",
+    "definition_name",
+    "definition_version",
+    "inputs",
+)
 
 
 async def submit_workflow(request: Request) -> Response:
@@ -26,7 +34,7 @@ async def submit_workflow(request: Request) -> Response:
     `definition_name` (and `definition_version`) of a stored definition.
     """
     principal = await _state.authenticate(request)
-    body = await _state.read_json_object(request)
+    body = await _state.read_json_object(request, SUBMISSION_FIELDS)
     if "definition_name" in body:
         body_definition = await _stored_definition(request, principal, body)
     elif "python_dsl" in body or "workflow_yaml" in body:

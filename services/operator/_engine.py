@@ -61,10 +61,14 @@ class Engine:
             raise _errors.EngineUnavailable(err.reason, f"reading run {run_id}: {err.message}") from err
         return data
 
-    def cancel(self, api_key: str, run_id: str, idempotency_key: str) -> bool:
-        """Cancels the run; False when there was nothing to cancel (finished already, or gone)."""
+    def cancel(self, api_key: str, run_id: str) -> bool:
+        """Cancels the run; False when there was nothing to cancel (finished already, cancelled before, or gone).
+
+        Sent without an idempotency key: cancelling is idempotent by the run's state, and a keyed replay would answer
+        success again, so a redelivered finalizer would report a second cancellation.
+        """
         try:
-            self._call("cancel", api_key, "POST", f"/api/v1/workflows/{run_id}/cancel", {}, idempotency_key)
+            self._call("cancel", api_key, "POST", f"/api/v1/workflows/{run_id}/cancel", {})
         except _errors.EngineRefused as err:
             if err.code in ("not_found", "not_cancellable"):
                 return False

@@ -134,7 +134,7 @@ def finalize(resource: Resource, context: Context) -> list[_status.Event]:
         raise _errors.Temporary("KubernetesUnavailable", "the operator has not logged in to Kubernetes yet")
     api_key = _sources.api_key_for(resource.namespace, context.kube, context.operator_key)
     try:
-        cancelled = context.engine.cancel(api_key, str(run_id), resource.idempotency_key("cancel"))
+        cancelled = context.engine.cancel(api_key, str(run_id))
     except _errors.EngineRefused as err:  # e.g. the key lost its rights: retrying cannot help, so let it go
         metrics.OPERATOR_RECONCILES.labels("released").inc()
         return [_status.Event("Warning", "CancelFailed", f"run {run_id} was not cancelled ({err.reason})")]
@@ -159,7 +159,7 @@ def _run_for_generation(resource: Resource, context: Context, api_key: str) -> t
     if resource.run_policy != "RerunOnSpecChange":
         return str(run_id), "SpecChangeIgnored"
     if old.get("phase") not in _status.FINISHED_PHASES:
-        context.engine.cancel(api_key, str(run_id), resource.idempotency_key("cancel-previous"))
+        context.engine.cancel(api_key, str(run_id))
     return _submit(resource, context, api_key), "Submitted"
 
 

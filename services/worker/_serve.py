@@ -3,11 +3,14 @@
 Wakes on the queue's NOTIFY (polling only as a fallback), claims as many
 runs as it has free slots and runs each in a nursery it owns. SIGTERM or SIGINT stops claiming;
 runs in flight get `drain_seconds` to finish, after which they are cancelled and handed back.
+The worker also owns the wake-up of timers: a sleep or retry notifies its wake time, and every claim
+round that leaves slots free asks the queue for the next one, so a due run is claimed on time, not at the poll.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 
@@ -19,18 +22,33 @@ logger = logging.getLogger(__name__)
 
 
 class _Wakeup:
-    """A level-triggered wake-up flag shared by the listener, finished runs and the claim loop."""
+    """A level-triggered wake-up flag shared by the listener, finished runs and the claim loop, with an alarm.
+
+    `set` wakes the claim loop now; `set_at` wakes it at a trio time, when a run falls due. The earliest
+    alarm is kept until a wait reaches it, so one that arrives while the loop is claiming is not lost.
+    """
 
     def __init__(self) -> None:
         self._event = trio.Event()
+        self._due = math.inf
+        self._waiting: trio.CancelScope | None = None
 
     def set(self) -> None:
         self._event.set()
 
+    def set_at(self, due: float) -> None:
+        self._due = min(self._due, due)
+        if self._waiting is not None:
+            self._waiting.deadline = min(self._waiting.deadline, self._due)
+
     async def wait(self, timeout: float) -> None:
-        with trio.move_on_after(timeout):
+        with trio.move_on_at(min(trio.current_time() + timeout, self._due)) as waiting:
+            self._waiting = waiting
             await self._event.wait()
+        self._waiting = None
         self._event = trio.Event()
+        if self._due <= trio.current_time():
+            self._due = math.inf
 
 
 async def serve_worker(settings: config.Settings) -> None:
@@ -88,7 +106,9 @@ async def _claim_loop(
         free = settings.worker_concurrency - in_flight
         claims: list[queue.ClaimedTask] = []
         if free > 0:
-            claims = await database.run(_claim, settings, worker_id, free)
+            claims, next_wake = await database.run(_claim, settings, worker_id, free)
+            if next_wake is not None:
+                wakeup.set_at(trio.current_time() + next_wake)
             backlog = len(claims) == free
             metrics.WAKEUPS.labels("claimed" if claims else "empty").inc()
             metrics.RUNS_CLAIMED.inc(len(claims))
@@ -129,13 +149,19 @@ async def _wait_for_work(wakeup: _Wakeup, stop: trio.Event, timeout: float) -> N
         nursery.cancel_scope.cancel()
 
 
-def _claim(conn: db.Connection, settings: config.Settings, worker_id: str, limit: int) -> list[queue.ClaimedTask]:
+def _claim(
+    conn: db.Connection, settings: config.Settings, worker_id: str, limit: int
+) -> tuple[list[queue.ClaimedTask], float | None]:
+    """The runs claimed, and (when slots are left, so the loop will wait) the seconds until the next one is due."""
     # The claim commits before any work starts: from then on the lease is what protects the run.
     # Lapsed leases are not swept here: the timeout service expires them and notifies the queue.
     with conn.transaction():
-        return queue.claim_tasks(
+        claims = queue.claim_tasks(
             conn, settings.worker_queue, worker_id=worker_id, limit=limit, lease_seconds=settings.worker_lease_seconds
         )
+    # Timers that fell due before this worker listened, or whose notification it missed, are only found here.
+    next_wake = queue.seconds_until_next_wake(conn, settings.worker_queue) if len(claims) < limit else None
+    return claims, next_wake
 
 
 async def _listen(
@@ -147,17 +173,23 @@ async def _listen(
         await trio.to_thread.run_sync(lambda: db.execute(conn, "listen_queue", queue=settings.worker_queue))
         task_status.started()
         while True:
-            notified = await trio.to_thread.run_sync(
+            payloads = await trio.to_thread.run_sync(
                 _wait_notify, conn, settings.worker_poll_seconds, abandon_on_cancel=True
             )
-            if notified:
-                wakeup.set()
+            received = trio.current_time()
+            for payload in payloads:
+                # A timer or retry says when its run falls due: wake then, not now (its claim would come back empty).
+                delay = queue.wake_delay(payload)
+                if delay is None:
+                    wakeup.set()
+                else:
+                    wakeup.set_at(received + delay)
     finally:
         conn.close()
 
 
-def _wait_notify(conn: db.Connection, timeout: float) -> bool:
-    return any(True for _ in conn.notifies(timeout=timeout, stop_after=1))
+def _wait_notify(conn: db.Connection, timeout: float) -> list[str]:
+    return [notify.payload for notify in conn.notifies(timeout=timeout, stop_after=1)]
 
 
 def allowed_environment(names: str) -> dict[str, str]:

@@ -177,10 +177,18 @@ def test_an_invalid_definition_is_refused_with_the_task_and_field_and_not_stored
 
 
 def test_storing_without_a_workflow_definition_field_is_400(tenant: Tenant) -> None:
-    response = tenant.client.post(DEFINITIONS, json={"definition": {}})
+    response = tenant.client.post(DEFINITIONS, json={})
 
     assert response.status_code == 400
     assert response.json()["code"] == "missing_field"
+
+
+def test_storing_under_a_misspelt_workflow_definition_field_is_400_naming_the_field_meant(tenant: Tenant) -> None:
+    response = tenant.client.post(DEFINITIONS, json={"definition": {}})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_field"
+    assert "did you mean 'workflow_definition'?" in response.json()["message"]
 
 
 def test_a_viewer_may_read_but_not_store_definitions(tenant: Tenant) -> None:

@@ -40,12 +40,13 @@ def test_new_tenants_admin_key_works_for_that_tenant_only(bootstrap_admin: Tenan
     assert bootstrap_admin.client.get(f"/api/v1/workflows/{run_id}").status_code == 404
 
 
-def test_creating_an_existing_tenant_is_409(bootstrap_admin: Tenant) -> None:
+def test_creating_an_existing_tenant_is_409_saying_the_tenant_exists(bootstrap_admin: Tenant) -> None:
     name = _name()
     assert bootstrap_admin.client.post("/api/v1/tenants", json={"tenant_id": name}).status_code == 201
     response = bootstrap_admin.client.post("/api/v1/tenants", json={"tenant_id": name})
     assert response.status_code == 409
-    assert response.json()["code"] == "tenant_conflict"
+    assert response.json()["code"] == "tenant_exists"
+    assert response.json()["message"] == f"tenant {name!r} already exists"
 
 
 def test_a_tenant_whose_queue_name_is_taken_is_409(bootstrap_admin: Tenant) -> None:

@@ -39,7 +39,7 @@ def test_rejection_is_a_decision_the_workflow_sees(tenant: Tenant, workers: Work
     assert run["context"]["approval"]["comment"] == "no"
 
 
-def test_the_first_decision_wins(tenant: Tenant, workers: WorkerPool) -> None:
+def test_the_first_decision_wins_and_a_later_one_is_refused(tenant: Tenant, workers: WorkerPool) -> None:
     workers.start(tenant.queue)
     run_id = _waiting_run(tenant)
     tenant.client.post(f"/api/v1/approvals/{run_id}:approve/reject", json={"approver": "first"})
@@ -47,7 +47,8 @@ def test_the_first_decision_wins(tenant: Tenant, workers: WorkerPool) -> None:
 
     late = tenant.client.post(f"/api/v1/approvals/{run_id}:approve/approve", json={"approver": "second"})
 
-    assert late.status_code == 200
+    assert late.status_code == 409
+    assert late.json()["code"] == "approval_decided"
     assert tenant.run(run_id)["context"]["approval"]["approver"] == "first"
 
 

@@ -24,7 +24,8 @@ def _submit(tenant: Tenant, example: str, inputs: dict[str, Any]) -> str:
 def test_event_posted_to_a_waiting_run_wakes_it_with_the_payload(tenant: Tenant, workers: WorkerPool) -> None:
     workers.start(tenant.queue)
     run_id = _submit(tenant, "wait_for_approval", {"order": "o1"})
-    assert tenant.wait_for_state(run_id, ("waiting",), timeout=10)["current_step"] is None
+    # A waiting run names the task it waits in (issue 17, item 11), not the one before it nor none.
+    assert tenant.wait_for_state(run_id, ("waiting",), timeout=10)["current_step"] == "approve"
 
     response = _post_event(tenant, run_id, "approval_o1", {"by": "ada"})
     run = tenant.wait_for_state(run_id, timeout=10)
