@@ -1,7 +1,7 @@
 """The CLI's client of the REST API: where the API is, which key to send, and how errors are shown.
 
-The URL is `HWE_API_URL` (else `http://<api host>:<api port>`, by default http://127.0.0.1:8080);
-the key is `HWE_API_KEY`, else the development key `hwe up` writes to `<state dir>/dev-api-key`.
+`_profile` finds the URL and the key (HWE_API_URL/HWE_API_KEY, else the user's profile, else a `.hwe` state
+directory found upward from here); this module opens the client and turns error answers into one line on stderr.
 Client commands never touch the database.
 """
 
@@ -16,6 +16,7 @@ from urllib import parse
 import httpx
 
 from hwe import config
+from hwe.cli import _profile
 
 TIMEOUT_SECONDS = 30.0
 
@@ -53,13 +54,22 @@ class Api:
             fail(self._command, _describe_error(response.status_code, body))
         return body.get("data")
 
+    def call_or_none(self, method: str, path: str, *, params: dict[str, Any] | None = None) -> Any:
+        """Sends one request and returns its `data`, or None on any failure: for extras a command can do without."""
+        try:
+            response = self._http.request(method, path, params=params)
+            body = response.json()
+        except (httpx.TransportError, ValueError):
+            return None
+        return body.get("data") if response.is_success and isinstance(body, dict) else None
+
 
 @contextlib.contextmanager
 def open_api(settings: config.Settings, command: str) -> Iterator[Api]:
     """Opens a client of the configured API with the configured key, for the length of a command."""
-    url = settings.api_url or f"http://{settings.api_host}:{settings.api_port}"
-    headers = {"Authorization": f"Bearer {_api_key(settings, command)}", "User-Agent": "hwe-cli"}
-    with httpx.Client(base_url=url, headers=headers, timeout=TIMEOUT_SECONDS) as http:
+    endpoint = _profile.resolve(settings)
+    headers = {"Authorization": f"Bearer {endpoint.key}", "User-Agent": "hwe-cli"}
+    with httpx.Client(base_url=endpoint.url, headers=headers, timeout=TIMEOUT_SECONDS) as http:
         yield Api(http, command)
 
 
@@ -67,15 +77,6 @@ def fail(command: str, message: str, status: int = 1) -> Any:
     """Prints `hwe <command>: <message>` to stderr and exits with `status`."""
     note(f"hwe {command}: {message}")
     raise SystemExit(status)
-
-
-def _api_key(settings: config.Settings, command: str) -> str:
-    if settings.api_key:
-        return settings.api_key
-    key_file = settings.state_dir / "dev-api-key"
-    if key_file.is_file():
-        return key_file.read_text().strip()
-    return str(fail(command, f"no API key: set HWE_API_KEY, or run `hwe up` to write {key_file}", status=2))
 
 
 def _describe_error(status: int, body: Any) -> str:
@@ -93,6 +94,11 @@ def result(text: str) -> None:
 def note(text: str) -> None:
     """Writes a message for the person at the terminal to stderr, out of the result's way."""
     sys.stderr.write(text + "\n")
+
+
+def short_id(run_id: str) -> str:
+    """A run id cut to its first 8 characters, as git shortens commits, for tables on narrow terminals."""
+    return run_id[:8]
 
 
 def run_path(run_id: str, action: str = "") -> str:

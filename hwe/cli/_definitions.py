@@ -1,8 +1,9 @@
 """Reads a workflow definition file for `hwe submit`: JSON, YAML (highway_dsl) or Python.
 
-A Python file is the user's own code on their own machine: it runs in a separate Python process
-(`python -c`) that imports it and prints the definition's JSON. It defines `build()`, returning a
-highway_dsl Workflow, or a module-level `workflow`.
+A JSON file holds the definition itself or a whole `POST /api/v1/workflows` body (`workflow_definition`
+and `inputs`). A Python file is the user's own code on their own machine: it runs in a separate Python
+process (`python -c`) that imports it and prints the definition's JSON. It defines `build()`, returning
+a highway_dsl Workflow (or WorkflowBuilder), or a module-level `workflow` that is either.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 MARKER = "--- hwe workflow json ---"
+BODY_FIELDS = ("workflow_definition", "inputs")
 PYTHON_TIMEOUT_SECONDS = 60
 # Runs in the child process; the marker separates the JSON from anything the module printed.
 _LOADER = f"""
@@ -29,12 +31,26 @@ elif hasattr(module, "workflow"):
     workflow = module.workflow
 else:
     sys.exit(f"{{path}} defines neither build() nor a module-level workflow")
+if not hasattr(workflow, "to_json") and callable(getattr(workflow, "build", None)):
+    workflow = workflow.build()  # a WorkflowBuilder: the Workflow it builds
+if not callable(getattr(workflow, "to_json", None)):
+    kind = type(workflow).__name__
+    sys.exit(f"{{path}}: the workflow is a {{kind}}, not a highway_dsl Workflow or WorkflowBuilder")
 sys.stdout.write("\\n{MARKER}\\n" + workflow.to_json())
 """
 
 
 def load(path: Path) -> dict[str, Any]:
-    """Returns the definition's wire JSON (as the API takes it).
+    """Returns the definition's wire JSON (as the API takes it); of a body file, its `workflow_definition`.
+
+    Raises:
+        ValueError: the file cannot be read as a workflow definition; the message says why.
+    """
+    return load_submission(path)[0]
+
+
+def load_submission(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Returns the definition's wire JSON and the inputs the file holds (only a body file holds any).
 
     Raises:
         ValueError: the file cannot be read as a workflow definition; the message says why.
@@ -43,20 +59,45 @@ def load(path: Path) -> dict[str, Any]:
         raise ValueError(f"{path} is not a file")
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return _object(path.read_text(), path)
+        return _from_json(_object(path.read_text(), path), path)
     if suffix in (".yaml", ".yml"):
-        return _from_yaml(path)
+        return _from_yaml(path), {}
     if suffix == ".py":
-        return _from_python(path)
+        return _from_python(path), {}
     raise ValueError(f"{path}: use a .json, .yaml, .yml or .py file")
 
 
+def _from_json(value: dict[str, Any], path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    if "workflow_definition" not in value:
+        return value, {}  # the definition itself: the API names any field at fault
+    unknown = sorted(set(value) - set(BODY_FIELDS))
+    if unknown:
+        raise ValueError(f"{path} holds a POST body; it may have only {' and '.join(BODY_FIELDS)}, not {unknown[0]!r}")
+    definition, inputs = value["workflow_definition"], value.get("inputs", {})
+    if not isinstance(definition, dict) or not isinstance(inputs, dict):
+        raise ValueError(f"{path}: 'workflow_definition' and 'inputs' must be JSON objects")
+    return definition, inputs
+
+
 def _from_yaml(path: Path) -> dict[str, Any]:
+    import yaml
     from highway_dsl import Workflow  # imported here: pydantic models take a moment to build
 
     try:
-        workflow = Workflow.from_yaml(path.read_text())
-    except Exception as err:  # highway_dsl raises yaml and pydantic errors
+        value = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path} is not valid YAML: {err}") from err
+    if not isinstance(value, dict):
+        raise ValueError(f"{path} must hold a mapping: the workflow, with 'name' and 'tasks'")
+    tasks = value.get("tasks", {})
+    if not isinstance(tasks, dict):
+        raise ValueError(f"{path}: tasks must be a mapping of task id to task, not a {type(tasks).__name__}")
+    for task_id, task in tasks.items():
+        if not isinstance(task, dict):
+            raise ValueError(f"{path}: task {task_id!r} must be a mapping of its fields")
+    try:
+        workflow = Workflow.model_validate(value)
+    except Exception as err:  # highway_dsl raises pydantic errors, and others from its own validators
         raise ValueError(f"{path} is not a valid highway_dsl workflow: {err}") from err
     return _object(workflow.to_json(), path)
 

@@ -1,5 +1,6 @@
 """`hwe emit ID EVENT --payload JSON`: posts an event owned by a run; it wakes the runs of your
-tenant that wait for that name (needs an operator key)."""
+tenant that wait for that name, and is kept for the next wait when none waits yet (every post is
+kept, in order). Needs an operator key."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def add_parser(commands: Any) -> None:
 
 
 def run(settings: config.Settings, args: argparse.Namespace) -> int:
-    """Posts the event and says how many waiting runs it woke; a payload that is not a JSON object exits 2."""
+    """Posts the event and says what became of it; a payload that is not a JSON object exits 2."""
     try:
         payload = json.loads(args.payload)
     except ValueError:
@@ -38,10 +39,17 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
             json={"event_name": args.event_name, "payload": payload},
             idempotency_key=args.idempotency_key,
         )
+    woken = int(posted["woken"])
+    outcome = (
+        f"woke {woken} waiting run(s)"
+        if woken
+        else "no run waits for it yet: it is kept for the next wait of that name"
+    )
     Console().print(
-        f"posted event [bold]{escape(posted['event_name'])}[/] to run {posted['workflow_run_id']}; "
-        f"woke {posted['woken']} waiting run(s)",
+        f"posted event [bold]{escape(posted['event_name'])}[/] #{posted['sequence']} to run "
+        f"{posted['workflow_run_id']}; {outcome}",
         highlight=False,
         markup=True,
+        soft_wrap=True,  # one line at any width, so scripts and narrow terminals read the same
     )
     return 0

@@ -24,7 +24,7 @@ def add_parser(commands: Any) -> None:
     create.add_argument("--idempotency-key", help="creating again with the same key answers the same key")
     actions.add_parser("list", help="list the keys: prefix, role, created, revoked")
     revoke = actions.add_parser("revoke", help="revoke a key; it is refused from the next request on")
-    revoke.add_argument("prefix", metavar="PREFIX", help="the key's prefix (hw_<PREFIX>_...)")
+    revoke.add_argument("prefix", metavar="PREFIX", help="the key's prefix as `keys list` shows it (hw_<PREFIX>)")
 
 
 def run(settings: config.Settings, args: argparse.Namespace) -> int:
@@ -32,13 +32,14 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
     with _api.open_api(settings, f"keys {args.action}") as api:
         if args.action == "create":
             created = api.call("POST", "/api/v1/keys", json={"role": args.role}, idempotency_key=args.idempotency_key)
-            _api.note(f"created a {created['role']} key; it is shown only this once")
+            article = "an" if created["role"][:1] in "aeiou" else "a"
+            _api.note(f"created {article} {created['role']} key; it is shown only this once")
             _api.result(created["key"])
         elif args.action == "list":
             Console().print(_table(api.call("GET", "/api/v1/keys")["items"]))
         else:
             revoked = api.call("DELETE", f"/api/v1/keys/{parse.quote(args.prefix, safe='')}")
-            _api.result(f"revoked key {revoked['prefix']} at {revoked['revoked_at']}")
+            _api.result(f"revoked key hw_{revoked['prefix']} at {revoked['revoked_at']}")
     return 0
 
 
@@ -48,7 +49,7 @@ def _table(items: list[dict[str, Any]]) -> Table:
         table.add_column(column, no_wrap=True)
     for item in items:
         table.add_row(
-            item["prefix"],
+            f"hw_{item['prefix']}",
             item["role"],
             status_command.when(item["created_at"]),
             status_command.when(item["revoked_at"]),

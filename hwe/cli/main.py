@@ -13,29 +13,39 @@ from hwe import config, errors
 from hwe import logging as hwe_logging
 from hwe.cli import (
     _api,
+    approvals_command,
+    artifacts_command,
     audit_command,
     backup_command,
     bootstrap_key_command,
     cancel_command,
+    definitions_command,
+    diagnose_command,
     dsl_prompt_command,
     emit_command,
     grant_command,
     keys_command,
     list_command,
+    login_command,
     migrate_command,
     monitor_command,
     replay_command,
     retry_command,
+    schedules_command,
     status_command,
     submit_command,
+    templates_command,
     tenants_command,
     up_command,
+    webhooks_command,
 )
 
 # The API clients: each module adds its parser and runs with (settings, args) → exit status.
 _CLIENT_COMMANDS = {
     "submit": submit_command,
     "status": status_command,
+    "watch": status_command,  # status_command adds both `status` and `watch`
+    "login": login_command,
     "list": list_command,
     "tenants": tenants_command,
     "keys": keys_command,
@@ -46,6 +56,13 @@ _CLIENT_COMMANDS = {
     "audit": audit_command,
     "monitor": monitor_command,
     "dsl-prompt": dsl_prompt_command,
+    "diagnose": diagnose_command,
+    "templates": templates_command,
+    "definitions": definitions_command,
+    "schedules": schedules_command,
+    "approvals": approvals_command,
+    "artifacts": artifacts_command,
+    "webhooks": webhooks_command,
 }
 
 # Server-side commands with options of their own: each adds its parser and runs with (settings, args) → exit status.
@@ -62,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations (and, in development, create the dev key)")
     commands.add_parser("up", help="run the development stack: PostgreSQL, migrations, API and workers")
-    for module in (*_DATABASE_COMMANDS.values(), *_CLIENT_COMMANDS.values()):
+    for module in dict.fromkeys((*_DATABASE_COMMANDS.values(), *_CLIENT_COMMANDS.values())):
         module.add_parser(commands)
     args = parser.parse_args(argv)
     try:
@@ -81,6 +98,10 @@ def main(argv: list[str] | None = None) -> None:
     except errors.ConfigError as err:
         _api.note(f"hwe {args.command}: {err}")
         raise SystemExit(2) from err
+    except KeyboardInterrupt:
+        # Ctrl-C ends the command, not what it started on the server: no traceback, the shell's usual status.
+        _api.note(f"hwe {args.command}: interrupted")
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

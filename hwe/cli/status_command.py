@@ -1,4 +1,7 @@
-"""`hwe status ID`: one run as a readable panel (state, progress, current step, error)."""
+"""`hwe status ID`: one run as a readable panel (state, progress, current step, error).
+
+`hwe status ID --wait` (or `hwe watch ID`) follows it until it ends first, as `hwe submit --wait` does.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hwe import config
-from hwe.cli import _api
+from hwe.cli import _api, _follow
 
 STATE_STYLES = {
     "completed": "bold green",
@@ -25,24 +28,44 @@ STATE_STYLES = {
     "sleeping": "magenta",
     "waiting": "magenta",
 }
+INTERRUPTED_STATUS = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def add_parser(commands: Any) -> None:
     """Adds `status` to the `hwe` command line."""
     parser = commands.add_parser("status", help="show one workflow run: state, progress, current step, error")
     parser.add_argument("run_id", metavar="ID", help="the workflow run id")
+    parser.add_argument("--wait", action="store_true", help="follow the run until it ends; exit 1 unless completed")
     parser.add_argument("--json", action="store_true", help="print the run as JSON instead")
+    watch = commands.add_parser("watch", help="follow one workflow run until it ends (as `status ID --wait`)")
+    watch.add_argument("run_id", metavar="ID", help="the workflow run id")
+    watch.add_argument("--json", action="store_true", help="print the final run as JSON instead")
+    watch.set_defaults(wait=True)
 
 
 def run(settings: config.Settings, args: argparse.Namespace) -> int:
-    """Prints the run; exits 0 whatever its state."""
-    with _api.open_api(settings, "status") as api:
+    """Prints the run; exits 0 whatever its state, unless `--wait` (then as `follow_and_show`)."""
+    with _api.open_api(settings, args.command) as api:
+        if args.wait:
+            return follow_and_show(api, args.run_id, as_json=args.json)
         found = api.call("GET", _api.run_path(args.run_id))
     if args.json:
         _api.result(json.dumps(found, indent=2))
     else:
         Console().print(render_run(found))
     return 0
+
+
+def follow_and_show(api: _api.Api, run_id: str, *, as_json: bool = False) -> int:
+    """Follows the run until it ends, then prints it: 0 when it completed, 1 when not, 130 after Ctrl-C."""
+    final = _follow.follow(api, run_id)
+    if final is None:
+        return INTERRUPTED_STATUS
+    if as_json:
+        _api.result(json.dumps(final, indent=2))
+    else:
+        Console().print(render_run(final))
+    return 0 if final["state"] == "completed" else 1
 
 
 def render_run(found: dict[str, Any]) -> Panel:

@@ -6,22 +6,30 @@ when `KUBECONFIG` is set, the Workflow operator as child processes, restarting a
 child's pid is in `<state_dir>/run/<service>.pid`; with `HWE_WORKER_METRICS_PORT` set, worker n serves its metrics
 on that port + n - 1, so the workers never share one. On a stop signal every child gets SIGTERM
 (workers drain), then the embedded database stops.
+
+One stack per state directory: `<state_dir>/run/up.lock` is held (flock) for the stack's life, so a second
+`hwe up` there names the first (pid, API URL) and exits before touching anything. The API's URL goes to
+`<state_dir>/api-url` and, with the dev key, to the user's `dev` profile, so the CLI finds it from any directory.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import ipaddress
 import logging
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import trio
 
-from hwe import config, lifecycle
-from hwe.cli import _database, migrate_command
+from hwe import config, errors, lifecycle
+from hwe.cli import _database, _profile, migrate_command
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +50,28 @@ class Child:
 
 
 def run(settings: config.Settings) -> None:
-    """Runs the development stack until a stop signal."""
+    """Runs the development stack until a stop signal.
+
+    Raises:
+        ConfigError: another `hwe up` runs from the same state directory.
+    """
     state_dir = settings.state_dir.resolve()
     (state_dir / "run").mkdir(parents=True, exist_ok=True)
+    api_url = _client_url(settings)
+    with _hold_stack_lock(state_dir, api_url):
+        _remove_stale_files(state_dir / "run", "*.health", "*.pid")
+        try:
+            _run_locked(settings, state_dir, api_url)
+        finally:
+            _remove_stale_files(state_dir / "run", "*.health")
+
+
+def _run_locked(settings: config.Settings, state_dir: Path, api_url: str) -> None:
     url, _server = _database.resolve(settings)
     migrate_command.migrate_and_bootstrap(settings, url)
     (state_dir / "database-url").write_text(url + "\n")
+    (state_dir / "api-url").write_text(api_url + "\n")
+    _write_dev_profile(settings, state_dir, api_url)
     run_dir = state_dir / "run"
     children = [
         Child("api", "services.api", None),
@@ -83,6 +107,56 @@ def run(settings: config.Settings) -> None:
         logger.info("KUBECONFIG is not set: the Workflow operator is not started")
     trio.run(_supervise, settings, children, environment, state_dir)
     logger.info("stack stopped")
+
+
+def _client_url(settings: config.Settings) -> str:
+    # A server bound to every address is reached on loopback from this machine.
+    host = "127.0.0.1" if _unspecified(settings.api_host) else settings.api_host
+    return f"http://[{host}]:{settings.api_port}" if ":" in host else f"http://{host}:{settings.api_port}"
+
+
+def _unspecified(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return not host
+
+
+@contextlib.contextmanager
+def _hold_stack_lock(state_dir: Path, api_url: str) -> Iterator[None]:
+    # The kernel drops the lock when this process dies, however it dies: no stale lock to clean up.
+    with (state_dir / "run" / "up.lock").open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "pid unknown"
+            raise errors.ConfigError(
+                f"a stack already runs from {state_dir} ({holder}); use it, or stop it (Ctrl-C in its terminal)"
+                " before starting another"
+            ) from None
+        lock.truncate(0)
+        lock.write(f"pid {os.getpid()}, API {api_url}\n")
+        lock.flush()
+        yield
+
+
+def _remove_stale_files(run_dir: Path, *patterns: str) -> None:
+    for pattern in patterns:
+        for path in run_dir.glob(pattern):
+            path.unlink(missing_ok=True)
+
+
+def _write_dev_profile(settings: config.Settings, state_dir: Path, api_url: str) -> None:
+    key_file = state_dir / "dev-api-key"
+    if settings.is_production or not key_file.is_file():
+        return
+    try:
+        path = _profile.save_profile(_profile.DEV_PROFILE, api_url, api_key_file=key_file)
+    except (OSError, errors.ConfigError) as err:
+        logger.warning("could not write the dev profile (%s); the CLI still finds the stack from this directory", err)
+        return
+    logger.info("wrote the profile %s for this stack to %s and made it current", _profile.DEV_PROFILE, path)
 
 
 def _worker_metrics_port(n: int) -> tuple[tuple[str, str], ...]:

@@ -159,7 +159,7 @@ def test_monitor_once_renders_one_frame_of_recent_runs_with_state_and_progress(
     assert finished in done.stdout
     assert "completed" in done.stdout
     assert "3/3" in done.stdout
-    assert "1 recent run(s)" in done.stdout
+    assert "1 recent run(s)" in done.stderr  # piped: the summary is for the person, the rows for the script
 
 
 def test_monitor_once_state_filter_shows_only_that_state(tenant: Tenant, hwe: HweRunner) -> None:
