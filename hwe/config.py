@@ -30,8 +30,10 @@ class Settings:
     pool_size: int = 4
     api_host: str = "127.0.0.1"
     api_port: int = 8080
-    api_rate_limit_per_second: float = 100.0
-    api_rate_limit_burst: int = 200
+    # Twice what one API process is meant to sustain from one key (500 runs/s), so the default stops a
+    # runaway client without being what limits a busy one.
+    api_rate_limit_per_second: float = 1000.0
+    api_rate_limit_burst: int = 2000
     api_url: str | None = None
     api_key: str | None = None
     # Where the trio services serve /metrics, /healthz and /readyz (each on its own metrics port).

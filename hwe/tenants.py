@@ -1,7 +1,7 @@
 """Tenants and their API keys.
 
-A key reads `hw_<prefix>_<secret>`. Only the prefix (to find the row) and an argon2id hash of the
-peppered secret are stored; the full key is shown once, when created. Called by the CLI
+A key reads `hw_<prefix>_<secret>`. Only the prefix (to find the row) and a keyed hash of the secret
+(HMAC-SHA256 under the pepper) are stored; the full key is shown once, when created. Called by the CLI
 (bootstrap) and by the API (authentication, tenant and key management). Does not decide what a
 role may do: the API does.
 
@@ -30,9 +30,13 @@ ROLES = ("admin", "operator", "viewer")
 # The tenant whose admins may create other tenants.
 BOOTSTRAP_TENANT = "default"
 _TENANT_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-# API keys carry 190 bits of randomness, so a light argon2 setting is plenty and keeps every
-# authenticated request cheap.
-_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+# A secret carries 190 random bits, so a slow password hash buys nothing against guessing while it
+# cost 3.3 ms of CPU per request; a keyed SHA-256 (as GitHub and Stripe tokens use) is enough. The prefix
+# tells it apart from the argon2id hashes that keys made by earlier releases still have.
+_HMAC_PREFIX = "hmac-sha256:"
+# argon2 stays only to verify those older rows, once each: the first use rewrites the row's hash in
+# the HMAC form. Same parameters they were hashed with.
+_LEGACY_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 
 @dataclass(frozen=True)
@@ -98,10 +102,17 @@ def authenticate(conn: db.Connection, api_key: str, pepper: str) -> Principal:
     if not rows:
         raise errors.Unauthorized("unknown or revoked API key")
     row = rows[0]
-    try:
-        _HASHER.verify(row["key_hash"], pepper + parts[2])
-    except argon2.exceptions.VerificationError as err:
-        raise errors.Unauthorized("unknown or revoked API key") from err
+    stored: str = row["key_hash"]
+    key_hash = _key_hash(pepper, parts[2])
+    if stored.startswith(_HMAC_PREFIX):
+        if not hmac.compare_digest(stored.encode(), key_hash.encode()):
+            raise errors.Unauthorized("unknown or revoked API key")
+    else:
+        try:
+            _LEGACY_HASHER.verify(stored, pepper + parts[2])
+        except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError) as err:
+            raise errors.Unauthorized("unknown or revoked API key") from err
+        db.execute(conn, "upgrade_api_key_hash", {"prefix": parts[1], "old_hash": stored, "key_hash": key_hash})
     return Principal(tenant_id=row["tenant_id"], role=row["role"], queue_name=row["queue_name"], key_prefix=parts[1])
 
 
@@ -206,9 +217,18 @@ def revoke_api_key(conn: db.Connection, tenant_id: str, prefix: str) -> dict[str
 
 
 def _insert_key(conn: db.Connection, tenant_id: str, role: str, pepper: str, secret: str) -> db.Row:
-    key_hash = _HASHER.hash(pepper + secret)
-    params = {"tenant_id": tenant_id, "prefix": secrets.token_hex(6), "key_hash": key_hash, "role": role}
+    params = {
+        "tenant_id": tenant_id,
+        "prefix": secrets.token_hex(6),
+        "key_hash": _key_hash(pepper, secret),
+        "role": role,
+    }
     return db.execute(conn, "insert_api_key", params)[0]
+
+
+def _key_hash(pepper: str, secret: str) -> str:
+    """What a key's row stores for its secret: HMAC-SHA256 under the pepper, marked as such."""
+    return _HMAC_PREFIX + hmac.new(pepper.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
 
 def once(
