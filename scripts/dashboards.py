@@ -349,11 +349,12 @@ def main(argv: list[str] | None = None) -> int:
     """Writes the dashboards (or, with --check, reports the ones that differ); returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare only; fail when a file would change")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help=f"the directory (default {OUTPUT})")
     args = parser.parse_args(argv)
     stale = []
-    OUTPUT.mkdir(parents=True, exist_ok=True)
+    args.output.mkdir(parents=True, exist_ok=True)
     for name, text in render_all().items():
-        path = OUTPUT / name
+        path = args.output / name
         if path.exists() and path.read_text() == text:
             continue
         stale.append(name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.deploy import chart
@@ -20,14 +19,13 @@ def test_regenerating_the_dashboards_gives_the_committed_bytes() -> None:
         assert (sources.DASHBOARDS / name).read_text() == text, f"{name} is stale: run make dashboards"
 
 
-def test_the_generator_check_mode_reports_a_stale_dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    generator = sources.load_generator()
-    monkeypatch.setattr(generator, "OUTPUT", tmp_path)
-    assert generator.main(["--check"]) == 1  # nothing written yet
-    assert generator.main([]) == 0
-    assert generator.main(["--check"]) == 0
+def test_the_generator_check_mode_reports_a_stale_dashboard(tmp_path: Path) -> None:
+    generator, out = sources.load_generator(), ["--output", str(tmp_path)]
+    assert generator.main(["--check", *out]) == 1  # nothing written yet
+    assert generator.main(out) == 0
+    assert generator.main(["--check", *out]) == 0
     (tmp_path / "overview.json").write_text("{}\n")
-    assert generator.main(["--check"]) == 1
+    assert generator.main(["--check", *out]) == 1
 
 
 def test_every_panel_query_and_variable_query_parses_with_promtool(tmp_path: Path) -> None:
