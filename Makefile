@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench clean dashboards manifests
+.PHONY: dev test lint format bench bench-rest clean dashboards manifests
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.core $(BENCH_ARGS)
+
+# The REST path: POST /api/v1/workflows into one real API process and its workers (docs/benchmarks.md).
+BENCH_REST_ARGS ?=
+
+bench-rest: $(STAMP)
+	$(BIN)/python -m bench.rest $(BENCH_REST_ARGS)
 
 # The Grafana dashboards of the chart, regenerated from scripts/dashboards.py (commit the JSON it writes).
 dashboards: $(STAMP)

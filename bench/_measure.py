@@ -89,7 +89,7 @@ class ShapeResult:
         return cls(**{key: value for key, value in data.items() if key in names})
 
 
-def query(name: str, **identifiers: str) -> sql.Composable:
+def query(name: str, **identifiers: str) -> sql.SQL | sql.Composed:
     """Loads `bench/sql/<name>.sql`, with `{placeholders}` bound to quoted identifiers (dotted: schema.table)."""
     text = (SQL_DIR / f"{name}.sql").read_text()
     if not identifiers:
