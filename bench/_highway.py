@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from highway_dsl import WorkflowBuilder
 
 from bench import _measure
-from hwe import db, runs, tenants
+from hwe import db, migrate, runs, tenants
 
 TOOL = "tools.simple_counter.increment_counter"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,15 @@ class Setup:
     timeout_seconds: float
 
 
+def prepare_database(setup: Setup) -> None:
+    """Creates the bench's Highway database on the server, migrates it and creates its tenant and queue."""
+    with psycopg.connect(setup.admin_url, autocommit=True) as conn:
+        conn.execute(_measure.query("create_database", database=setup.database))
+    with db.connect(setup.url) as conn:
+        migrate.apply_migrations(conn)
+        tenants.create_tenant(conn, setup.tenant_id, setup.queue)
+
+
 def definition(name: str, steps: int) -> dict[str, Any]:
     """A chain of `steps` task operators calling the in-process counter tool (no I/O: the cheapest step)."""
     builder = WorkflowBuilder(name, version="1.0.0")
@@ -65,11 +75,11 @@ def run_shape(setup: Setup, shape: str, workflows: int, steps: int, submitters: 
     principal = tenants.Principal(tenant_id=setup.tenant_id, role="admin", queue_name=setup.queue)
     request_hash = hashlib.sha256(json.dumps(wire, sort_keys=True).encode()).hexdigest()
     probe = _measure.Probe(setup.admin_url, setup.database)
-    workers = _start_workers(setup, shape)
+    workers = start_workers(setup, shape)
     # The submitting connections stay open until the backends' CPU time has been read.
     connections = [db.connect(setup.url) for _ in range(submitters)]
     try:
-        _wait_workers_ready(setup, probe, workers)
+        wait_workers_ready(setup, probe, workers)
         _measure.wait_stats_reported_before()
         counters_before = probe.counters()
         probe.start_backend_cpu()
@@ -100,7 +110,7 @@ def run_shape(setup: Setup, shape: str, workflows: int, steps: int, submitters: 
         result.postgres_cpu_seconds = probe.backend_cpu_since_start()
         result.submit_postgres_cpu_seconds = probe.backend_cpu_since_start({c.info.backend_pid for c in connections})
     finally:
-        _stop_workers(workers)
+        stop_processes(workers)
         for conn in connections:
             conn.close()
     _measure.wait_stats_reported_after()
@@ -150,7 +160,8 @@ def _read_runs(setup: Setup, result: _measure.ShapeResult, run_ids: list[Any], s
         )
 
 
-def _start_workers(setup: Setup, shape: str) -> list[subprocess.Popen[bytes]]:
+def start_workers(setup: Setup, shape: str) -> list[subprocess.Popen[bytes]]:
+    """Starts `setup.workers` worker processes on the bench's queue, each logging to the bench's log directory."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("HWE_")}
     env.update(
         {
@@ -174,7 +185,8 @@ def _start_workers(setup: Setup, shape: str) -> list[subprocess.Popen[bytes]]:
     return workers
 
 
-def _wait_workers_ready(setup: Setup, probe: _measure.Probe, workers: list[subprocess.Popen[bytes]]) -> None:
+def wait_workers_ready(setup: Setup, probe: _measure.Probe, workers: list[subprocess.Popen[bytes]]) -> None:
+    """Returns once every worker listens on its queue; raises RuntimeError when one exits or a minute passes."""
     # A worker opens its LISTEN session just before its claim loop starts: one listening backend per worker.
     deadline = time.time() + 60
     while sum(row["listening"] for row in probe.backends()) < len(workers):
@@ -184,7 +196,8 @@ def _wait_workers_ready(setup: Setup, probe: _measure.Probe, workers: list[subpr
         time.sleep(0.1)
 
 
-def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+def stop_processes(workers: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each engine process (workers, an API), then waits; kills one that has not ended within 30 s."""
     for worker in workers:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)

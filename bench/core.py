@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 
 from bench import _dbos, _highway, _measure, _report
-from hwe import db, embedded, migrate, tenants, tools
+from hwe import embedded, tools
 
 HIGHWAY_DATABASE = "hwe_bench"
 DBOS_DATABASE = "dbos_bench"
@@ -170,14 +170,10 @@ def _run_highway(
 
 
 def _prepare_databases(admin_url: str, setup: _highway.Setup) -> dict[str, str]:
+    _highway.prepare_database(setup)
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        for database in (HIGHWAY_DATABASE, DBOS_DATABASE):
-            conn.execute(_measure.query("create_database", database=database))
-        settings = {row["name"]: row["setting"] for row in _measure.fetch(conn, "read_server_settings")}
-    with db.connect(setup.url) as conn:
-        migrate.apply_migrations(conn)
-        tenants.create_tenant(conn, setup.tenant_id, setup.queue)
-    return settings
+        conn.execute(_measure.query("create_database", database=DBOS_DATABASE))
+        return {row["name"]: row["setting"] for row in _measure.fetch(conn, "read_server_settings")}
 
 
 def _engine_revision() -> str:

@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 
 from bench import _highway, _measure
-from hwe import db, embedded, migrate, tenants
+from hwe import db, embedded, tenants
 
 DATABASE = "hwe_bench"
 TENANT = "bench"
@@ -116,19 +115,16 @@ def _run(args: argparse.Namespace, server: Any, root: Path) -> dict[str, Any]:
     pepper = secrets.token_hex(16)
     secrets_file = root / "secrets.json"
     secrets_file.write_text(json.dumps({"api_key_pepper": pepper}))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(_measure.query("create_database", database=DATABASE))
+    _highway.prepare_database(setup)
     with db.connect(setup.url) as conn:
-        migrate.apply_migrations(conn)
-        tenants.create_tenant(conn, TENANT, QUEUE)
         key = tenants.create_api_key(conn, TENANT, "admin", pepper)
     body = {"workflow_definition": _highway.definition("bench_rest", 1), "inputs": {}}
 
     probe = _measure.Probe(admin_url, DATABASE)
-    workers = _highway._start_workers(setup, "rest")
+    workers = _highway.start_workers(setup, "rest")
     api: subprocess.Popen[bytes] | None = None
     try:
-        _highway._wait_workers_ready(setup, probe, workers)
+        _highway.wait_workers_ready(setup, probe, workers)
         api, url = _start_api(setup, secrets_file, root)
         _progress(f"API pid {api.pid} at {url}; workers {[w.pid for w in workers]}")
         clients = [
@@ -153,8 +149,8 @@ def _run(args: argparse.Namespace, server: Any, root: Path) -> dict[str, Any]:
             )
     finally:
         if api is not None:
-            _highway._stop_workers([api])
-        _highway._stop_workers(workers)
+            _highway.stop_processes([api])
+        _highway.stop_processes(workers)
         probe.close()
     done = [row for row in rows if row["state"] == "completed"]
     return {
@@ -214,7 +210,7 @@ def _start_api(setup: _highway.Setup, secrets_file: Path, root: Path) -> tuple[s
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    _highway._stop_workers([api])
+    _highway.stop_processes([api])
     raise RuntimeError(f"the API did not answer /readyz: {(setup.log_dir / 'api.log').read_text()[-2000:]}")
 
 
