@@ -105,6 +105,7 @@ async def revoke_key(request: Request) -> Response:
     principal = await _state.authenticate(request, require="admin")
     prefix = request.path_params["prefix"]
     revoked = await _changes.change(request, principal, tenants.revoke_api_key, principal.tenant_id, prefix)
+    _state.get(request).principals.forget(revoked["prefix"])
     return _state.success(revoked)
 
 

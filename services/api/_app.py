@@ -27,6 +27,7 @@ from services.api import (
     _meta,
     _metrics,
     _openapi,
+    _principals,
     _ratelimit,
     _run_actions,
     _run_views,
@@ -115,6 +116,7 @@ def create_app(settings: config.Settings) -> Starlette:
             limiter=anyio.CapacityLimiter(settings.pool_size),
             rate_limits=_ratelimit.TokenBuckets(settings.api_rate_limit_per_second, settings.api_rate_limit_burst),
             metrics=metrics,
+            principals=_principals.PrincipalCache(),
         )
         logger.info("api ready on %s:%s", settings.api_host, settings.api_port)
         try:

@@ -81,7 +81,9 @@ async def record_refusal(request: Request, record: api_records.ApiRequest, outco
 
 
 def _record(request: Request, principal: tenants.Principal) -> api_records.ApiRequest:
-    route = getattr(request.scope.get("route"), "path", request.url.path)
+    route: str | None = getattr(request.scope.get("route"), "path", None)
+    if route is None:  # not as getattr's default: building request.url costs more than the rest of the record
+        route = request.url.path
     resource_type, resource_id = _resource(route, request.path_params)
     return api_records.ApiRequest(
         tenant_id=principal.tenant_id,

@@ -66,10 +66,12 @@ class RequestGuard:
         if more:
             await _reject(scope, receive, send, request_id, 413, "body_too_large", _too_large(MAX_BODY_BYTES))
             return
-        problem = _check_body(headers, body)
+        problem, value = _check_body(headers, body)
         if problem is not None:
             await _reject(scope, receive, send, request_id, 400, *problem)
             return
+        if value is not None:  # parsed once: the endpoint reads it from here (`_state.read_json_object`)
+            scope["state"][_state.JSON_BODY] = value
         await self.app(scope, _replay(body, receive), send_with_id)
 
 
@@ -90,21 +92,22 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
             return b"".join(chunks), False
 
 
-def _check_body(headers: Headers, body: bytes) -> tuple[str, str] | None:
-    """Returns (code, message) for a body the API does not accept, None for an acceptable one."""
+def _check_body(headers: Headers, body: bytes) -> tuple[tuple[str, str] | None, dict[str, Any] | None]:
+    """Returns (code, message) for a body the API does not accept, else None and the parsed object (if any)."""
     if not body:
-        return None
+        return None, None
     parameters = headers.get("content-type", "").partition(";")[2]
     charset = parameters.strip().lower().removeprefix("charset=").strip('"')
     if _media_type(headers) != "application/json" or charset not in ("", "utf-8"):
-        return "unsupported_media_type", "send the body as application/json (UTF-8)"
+        return ("unsupported_media_type", "send the body as application/json (UTF-8)"), None
     try:
         value = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
-        return "invalid_json", "the body is not valid JSON"
+        return ("invalid_json", "the body is not valid JSON"), None
     if not isinstance(value, dict):
-        return "invalid_json", "the body must be a JSON object"
-    return _check_value(value)
+        return ("invalid_json", "the body must be a JSON object"), None
+    problem = _check_value(value)
+    return problem, None if problem is not None else value
 
 
 def _reject_constant(name: str) -> Any:

@@ -41,6 +41,20 @@ class ApiMetrics:
             ["method", "route"],
             registry=self.registry,
         )
+        # The labelled children, by label values: `labels()` validates and takes a lock on every call.
+        self._counters: dict[tuple[str, str, int], prometheus_client.Counter] = {}
+        self._timers: dict[tuple[str, str], prometheus_client.Histogram] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Counts one answered request and records how long it took."""
+        counter = self._counters.get((method, route, status))
+        if counter is None:
+            counter = self._counters[method, route, status] = self.requests.labels(method, route, str(status))
+        timer = self._timers.get((method, route))
+        if timer is None:
+            timer = self._timers[method, route] = self.latency.labels(method, route)
+        counter.inc()
+        timer.observe(seconds)
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""
@@ -73,5 +87,4 @@ class MetricsMiddleware:
             route = scope.get("route")
             label = getattr(route, "path", UNMATCHED_ROUTE)
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-            self.metrics.requests.labels(method, label, str(status)).inc()
-            self.metrics.latency.labels(method, label).observe(time.perf_counter() - started)
+            self.metrics.observe(method, label, status, time.perf_counter() - started)

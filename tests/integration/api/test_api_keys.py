@@ -1,11 +1,16 @@
-"""API keys through the API: create (shown once), list (never secrets), revoke (refused at once)."""
+"""API keys through the API: create (shown once), list (never secrets), revoke (refused at once through this
+API process; within the principal cache's bound when revoked elsewhere)."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import httpx
 
+from hwe import db, tenants
+from services.api import _principals
 from tests.integration.conftest import Tenant
 
 
@@ -46,6 +51,27 @@ def test_revoked_key_is_refused_at_once(tenant: Tenant) -> None:
     assert revoked.status_code == 200
     assert revoked.json()["data"]["revoked_at"]
     assert operator.get("/api/v1/workflows").status_code == 401
+
+
+def test_a_key_revoked_outside_this_api_process_is_refused_once_the_cache_bound_has_passed(
+    tenant: Tenant, database_url: str
+) -> None:
+    key = tenant.client.post("/api/v1/keys", json={"role": "operator"}).json()["data"]["key"]
+    operator = _client(tenant, key)
+    assert operator.get("/api/v1/workflows").status_code == 200  # the API now holds the key in its cache
+    with db.connect(database_url) as conn:  # as another API replica (or an operator in psql) would
+        tenants.revoke_api_key(conn, tenant.tenant_id, key.split("_")[1])
+    time.sleep(_principals.TTL_SECONDS + 0.1)
+    refused = operator.get("/api/v1/workflows")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "unauthorized"
+
+
+def test_a_cached_key_with_another_secret_is_refused(tenant: Tenant) -> None:
+    assert tenant.client.get("/api/v1/workflows").status_code == 200
+    prefix = tenant.key.split("_")[1]
+    forged = _client(tenant, f"hw_{prefix}_{secrets.token_urlsafe(24)}")
+    assert forged.get("/api/v1/workflows").status_code == 401
 
 
 def test_revoked_key_is_listed_with_its_revocation_time(tenant: Tenant) -> None:
