@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from hwe import apps, artifacts, circuit, db, errors, events, queue
+from hwe import apps, artifacts, circuit, committer, db, errors, events, queue
 
 T = TypeVar("T")
 # Writes committed in a step's transaction, given the step's result and the connection.
@@ -58,12 +58,14 @@ class DurableContext:
     def __init__(
         self,
         database: db.Database,
+        writer: committer.Committer,
         claim: queue.ClaimedTask,
         tenant_id: str,
         checkpoints: list[queue.Checkpoint],
         lease_seconds: float,
     ) -> None:
         self._database = database
+        self._writer = writer
         self._claim = claim
         self._tenant_id = tenant_id
         self._lease_seconds = lease_seconds
@@ -299,7 +301,11 @@ class DurableContext:
         progress: int | None = None,
     ) -> queue.Checkpoint:
         checkpoint = queue.Checkpoint(step_name, self._position, status, state)
-        written = await self._database.run(self._write, checkpoint, context_patch, also, progress)
+        # A write that does more than the checkpoint (child runs, an event) commits alone: an event's lock
+        # must not be taken in a transaction that already holds other runs' rows (lock order: event first).
+        written = await self._writer.write(
+            self._write, checkpoint, context_patch, also, progress, alone=also is not None, one_statement=also is None
+        )
         if not written:
             # An earlier holder of this run committed the step first; its outcome is the one that counts.
             reloaded = await self._database.run(queue.load_checkpoints, self._claim)
@@ -315,22 +321,22 @@ class DurableContext:
         also: Callable[[db.Connection], None] | None,
         progress: int | None,
     ) -> bool:
-        with conn.transaction():
-            written = queue.checkpoint_step(
-                conn,
-                self._claim,
-                step_name=checkpoint.step_name,
-                position=checkpoint.position,
-                state=checkpoint.state,
-                status=checkpoint.status,
-                context_patch=context_patch,
-                lease_seconds=self._lease_seconds,
-                current_step=None if progress is None else checkpoint.step_name,
-                progress_completed=progress,
-            )
-            if written and also is not None:
-                also(conn)
-            return written
+        # In the committer's transaction, which may hold other runs' checkpoints too.
+        written = queue.checkpoint_step(
+            conn,
+            self._claim,
+            step_name=checkpoint.step_name,
+            position=checkpoint.position,
+            state=checkpoint.state,
+            status=checkpoint.status,
+            context_patch=context_patch,
+            lease_seconds=self._lease_seconds,
+            current_step=None if progress is None else checkpoint.step_name,
+            progress_completed=progress,
+        )
+        if written and also is not None:
+            also(conn)
+        return written
 
     def _emit(self, event_name: str, payload: dict[str, Any], conn: db.Connection) -> None:
         events.emit_event(

@@ -1,10 +1,11 @@
 """Runs one claimed task to one of its outcomes; does not claim.
 
-The worker hands each claimed root task to `execute_claimed`. It loads the run and its
-checkpoints in one round trip, runs the interpreter under a heartbeat that keeps the lease alive,
-and ends in exactly one outcome, each a single transaction: SUCCESS, SLEEP (a timer or an event
-wait; the worker slot is released) or FAILURE (a retry is scheduled, or the run fails). A lost
-fence (lease expired, run cancelled) ends the attempt with no write at all.
+The worker hands each claimed root task to `execute_claimed`; the claim already read the run and its
+checkpoints. It runs the interpreter under a heartbeat that keeps the lease alive, and ends in exactly one
+outcome, each a single transaction: SUCCESS, SLEEP (a timer or an event wait; the worker slot is released) or
+FAILURE (a retry is scheduled, or the run fails). Checkpoints, SUCCESS and FAILURE go through the worker's
+Committer, which may commit them together with other runs' writes; SLEEP commits alone. A lost fence (lease
+expired, run cancelled) ends the attempt with no write at all.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import trio
 
-from hwe import db, durable, errors, events, interpreter, metrics, queue, runs
+from hwe import committer, db, durable, errors, events, interpreter, metrics, queue, runs
 
 logger = logging.getLogger(__name__)
 
@@ -31,18 +32,20 @@ class Outcome:
 
 async def execute_claimed(
     database: db.Database,
+    writer: committer.Committer,
     claim: queue.ClaimedTask,
     lease_seconds: float,
     template_env: Mapping[str, str],
 ) -> None:
     """Executes a claimed root task and commits its outcome.
 
-    `template_env` is what `{{ENV.NAME}}` may read: the worker's allow-listed environment variables.
+    `writer` commits the run's checkpoints and outcome (with other runs' writes); `template_env` is what
+    `{{ENV.NAME}}` may read: the worker's allow-listed environment variables.
     If the execution is cancelled (a draining worker) the run is handed back to the queue first.
     """
     finished = False
     try:
-        outcome = await _run_under_lease(database, claim, lease_seconds, template_env)
+        outcome = await _run_under_lease(database, writer, claim, lease_seconds, template_env)
         finished = True
     finally:
         if not finished:
@@ -54,13 +57,24 @@ async def execute_claimed(
         logger.warning("run %s lost its lease or was cancelled; it wrote nothing more", claim.run_id)
         return
     metrics.OUTCOMES.labels(outcome.kind).inc()
+    # A child run's end emits an event to its parent, whose lock must come first in its transaction: alone.
+    alone = claim.parent_run_id is not None
     try:
         if outcome.kind == "success":
-            await database.run(_succeed, claim, outcome.detail)
+            await writer.write(_succeed, claim, outcome.detail, alone=alone)
+            metrics.RUNS_FINISHED.labels("completed").inc()
+            logger.debug("run %s completed", claim.run_id)
         elif outcome.kind == "failure":
-            await database.run(_fail, claim, outcome.detail)
+            await writer.write(_fail, claim, outcome.detail, alone=alone)
+            metrics.RUNS_FINISHED.labels("failed").inc()
+            logger.info("run %s failed in task %s", claim.run_id, outcome.detail["task_id"])
         elif outcome.kind == "crash":
-            await database.run(_retry_after_crash, claim, outcome.detail)
+            task_state = await writer.write(_retry_after_crash, claim, outcome.detail, alone=alone)
+            if task_state == "pending":
+                metrics.TASK_RETRIES.labels("attempt").inc()
+            else:
+                metrics.RUNS_FINISHED.labels("failed").inc()
+            logger.info("run %s attempt %s failed; task is %s", claim.run_id, claim.attempt, task_state)
     except errors.FencingLost:
         await _record_fenced_off(database, claim, outcome.kind)
         logger.warning("run %s lost its lease before its %s was committed", claim.run_id, outcome.kind)
@@ -78,24 +92,32 @@ async def _record_fenced_off(database: db.Database, claim: queue.ClaimedTask, wr
 
 
 async def _run_under_lease(
-    database: db.Database, claim: queue.ClaimedTask, lease_seconds: float, template_env: Mapping[str, str]
+    database: db.Database,
+    writer: committer.Committer,
+    claim: queue.ClaimedTask,
+    lease_seconds: float,
+    template_env: Mapping[str, str],
 ) -> Outcome | None:
     """Runs the workflow while a heartbeat renews the lease; None when the lease was lost."""
     outcome = None
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_keep_lease, database, claim, lease_seconds, nursery.cancel_scope)
-        outcome = await _run(database, claim, lease_seconds, template_env)
+        outcome = await _run(database, writer, claim, lease_seconds, template_env)
         nursery.cancel_scope.cancel()
     return outcome
 
 
 async def _run(
-    database: db.Database, claim: queue.ClaimedTask, lease_seconds: float, template_env: Mapping[str, str]
+    database: db.Database,
+    writer: committer.Committer,
+    claim: queue.ClaimedTask,
+    lease_seconds: float,
+    template_env: Mapping[str, str],
 ) -> Outcome | None:
     try:
-        run, checkpoints = await database.run(_load, claim)
+        run, checkpoints = runs.run_to_execute(claim), list(claim.checkpoints)
         while True:
-            ctx = durable.DurableContext(database, claim, run.tenant_id, checkpoints, lease_seconds)
+            ctx = durable.DurableContext(database, writer, claim, run.tenant_id, checkpoints, lease_seconds)
             try:
                 return Outcome("success", await interpreter.run_workflow(ctx, run.plan, run.inputs, template_env))
             except errors.Suspend as suspend:
@@ -110,11 +132,6 @@ async def _run(
     except Exception as err:  # an engine fault, not the workflow's: retry the attempt
         logger.exception("run %s failed with an engine error %s", claim.run_id, type(err).__name__)
         return Outcome("crash", {"type": "engine_error", "message": type(err).__name__})
-
-
-def _load(conn: db.Connection, claim: queue.ClaimedTask) -> tuple[runs.RunToExecute, list[queue.Checkpoint]]:
-    with conn.transaction():  # one snapshot, one commit
-        return runs.load_run_to_execute(conn, claim.workflow_run_id), queue.load_checkpoints(conn, claim)
 
 
 async def _keep_lease(
@@ -137,16 +154,15 @@ def _heartbeat(conn: db.Connection, claim: queue.ClaimedTask, lease_seconds: flo
 
 
 # The three outcomes, side by side. Each is one transaction: queue rows first, then the workflow
-# run, then the audit record, so readers never see a run whose queue state disagrees.
+# run, then the audit record, so readers never see a run whose queue state disagrees. SUCCESS and
+# FAILURE are transaction bodies the Committer runs (it owns their transaction, maybe shared with
+# other runs' writes, and may run a body twice after a rollback); SLEEP opens its own.
 
 
 def _succeed(conn: db.Connection, claim: queue.ClaimedTask, result: dict[str, Any]) -> None:
-    with conn.transaction():
-        queue.complete_run(conn, claim, result)
-        runs.finish_run(conn, claim.workflow_run_id, "completed", result=result)
-        runs.append_event(conn, claim.workflow_run_id, "completed", claim.run_id, {"attempt": claim.attempt})
-    metrics.RUNS_FINISHED.labels("completed").inc()
-    logger.debug("run %s completed", claim.run_id)
+    queue.complete_run(conn, claim, result)
+    runs.finish_run(conn, claim.workflow_run_id, "completed", result=result)
+    runs.append_event(conn, claim.workflow_run_id, "completed", claim.run_id, {"attempt": claim.attempt})
 
 
 def _suspend(
@@ -162,34 +178,27 @@ def _suspend(
 
 
 def _fail(conn: db.Connection, claim: queue.ClaimedTask, error: dict[str, Any]) -> None:
-    with conn.transaction():
-        queue.fail_run(conn, claim, error, retry_delay=None)
-        runs.finish_run(conn, claim.workflow_run_id, "failed", error=error)
-        runs.append_event(
-            conn, claim.workflow_run_id, "failed", claim.run_id, {"attempt": claim.attempt, "task_id": error["task_id"]}
-        )
-    metrics.RUNS_FINISHED.labels("failed").inc()
-    logger.info("run %s failed in task %s", claim.run_id, error["task_id"])
+    queue.fail_run(conn, claim, error, retry_delay=None)
+    runs.finish_run(conn, claim.workflow_run_id, "failed", error=error)
+    runs.append_event(
+        conn, claim.workflow_run_id, "failed", claim.run_id, {"attempt": claim.attempt, "task_id": error["task_id"]}
+    )
 
 
-def _retry_after_crash(conn: db.Connection, claim: queue.ClaimedTask, error: dict[str, Any]) -> None:
+def _retry_after_crash(conn: db.Connection, claim: queue.ClaimedTask, error: dict[str, Any]) -> str:
+    """Fails the attempt, scheduling the next one while attempts remain; returns the task's new state."""
     delay = queue.retry_delay_seconds(runs.ROOT_RETRY_STRATEGY, claim.attempt)
-    with conn.transaction():
-        task_state = queue.fail_run(conn, claim, error, retry_delay=delay)
-        if task_state == "failed":
-            runs.finish_run(conn, claim.workflow_run_id, "failed", error=error)
-        runs.append_event(
-            conn,
-            claim.workflow_run_id,
-            "attempt_failed",
-            claim.run_id,
-            {"attempt": claim.attempt, "retry": task_state == "pending"},
-        )
-    if task_state == "pending":
-        metrics.TASK_RETRIES.labels("attempt").inc()
-    else:
-        metrics.RUNS_FINISHED.labels("failed").inc()
-    logger.info("run %s attempt %s failed; task is %s", claim.run_id, claim.attempt, task_state)
+    task_state = queue.fail_run(conn, claim, error, retry_delay=delay)
+    if task_state == "failed":
+        runs.finish_run(conn, claim.workflow_run_id, "failed", error=error)
+    runs.append_event(
+        conn,
+        claim.workflow_run_id,
+        "attempt_failed",
+        claim.run_id,
+        {"attempt": claim.attempt, "retry": task_state == "pending"},
+    )
+    return task_state
 
 
 # The two kinds of SLEEP, inside the SLEEP transaction.

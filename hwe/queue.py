@@ -40,6 +40,13 @@ class ClaimedTask:
     claimed_at: datetime
     available_at: datetime  # when the run became due: created, retried or woken
     first_start: bool  # the task had never been claimed before: its workflow run starts now
+    # What executing the run needs, read by the claim itself: its workflow run's tenant, parent run, pinned
+    # definition (JSON text) and inputs (None for a task without a workflow run), and its committed checkpoints.
+    tenant_id: str | None = None
+    parent_run_id: uuid.UUID | None = None
+    definition: str | None = None
+    inputs: dict[str, Any] | None = None
+    checkpoints: tuple[Checkpoint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,14 @@ class Checkpoint:
     position: int
     status: str
     state: Any
+
+
+@dataclass(frozen=True)
+class ClaimRound:
+    """What one claim found: the runs it claimed, and the seconds until the queue's next run falls due."""
+
+    claims: list[ClaimedTask]
+    next_wake_seconds: float | None  # None: no future wake time is scheduled
 
 
 def spawn_task(
@@ -84,10 +99,11 @@ def spawn_task(
     return rows[0]["run_id"] if rows else None
 
 
-def claim_tasks(
-    conn: db.Connection, queue: str, *, worker_id: str, limit: int, lease_seconds: float
-) -> list[ClaimedTask]:
-    """Claims up to `limit` due runs, each with a fresh lease and fencing token."""
+def claim_tasks(conn: db.Connection, queue: str, *, worker_id: str, limit: int, lease_seconds: float) -> ClaimRound:
+    """Claims up to `limit` due runs, each with a fresh lease and fencing token and what executing it needs.
+
+    One statement: on an autocommit connection it is its own transaction, committed before any work starts.
+    """
     rows = db.execute(
         conn,
         "claim_tasks",
@@ -98,7 +114,15 @@ def claim_tasks(
         },
         queue=queue,
     )
-    return [ClaimedTask(queue=queue, **row) for row in rows]
+    claims, next_wake = [], None
+    for row in rows:
+        if row["run_id"] is None:  # the statement's last row: the next wake time
+            next_wake = row["next_wake_seconds"]
+            continue
+        del row["next_wake_seconds"]
+        checkpoints = tuple(Checkpoint(**checkpoint) for checkpoint in row.pop("checkpoints"))
+        claims.append(ClaimedTask(queue=queue, checkpoints=checkpoints, **row))
+    return ClaimRound(claims, next_wake)
 
 
 def heartbeat_run(conn: db.Connection, claim: ClaimedTask, lease_seconds: float) -> None:
@@ -246,15 +270,6 @@ def sleep_run(
     )
     if not rows:
         raise errors.FencingLost(f"run {claim.run_id} lost its lease before sleeping")
-
-
-def seconds_until_next_wake(conn: db.Connection, queue: str) -> float | None:
-    """Seconds until the queue's earliest future wake time (timer, retry back-off, wait timeout); None: none.
-
-    One read of the claimable index; runs already due are left out (a claim takes them).
-    """
-    seconds: float | None = db.execute(conn, "seconds_until_next_wake", queue=queue)[0]["seconds"]
-    return seconds
 
 
 def wake_delay(payload: str) -> float | None:

@@ -1,8 +1,8 @@
 """Workflow runs as users see them: submit a definition, read a run.
 
 Called by the API (through a thread offload) and by the orchestrator. Submission validates the
-definition, then creates the workflow_run row and its root task in one transaction; the same
-idempotency key with the same request returns the same run.
+definition (once per content: the interpreter caches plans), then creates the workflow_run row, its root
+task and its audit record in one statement; the same idempotency key with the same request returns the same run.
 """
 
 from __future__ import annotations
@@ -60,31 +60,32 @@ def submit_run(
     if not isinstance(inputs, dict):
         raise errors.InvalidWorkflow("inputs must be a JSON object")
     plan = interpreter.check_new_definition(definition)
-    with conn.transaction():
-        created = _create_run(
-            conn,
-            principal.tenant_id,
-            principal.queue_name,
-            plan,
-            definition=definition,
-            inputs=inputs,
-            idempotency_key=idempotency_key,
-            request_hash=request_hash,
-            max_attempts=max_attempts,
+    # One statement creates everything: on an autocommit connection it is one round trip and one commit.
+    created = _create_run(
+        conn,
+        principal.tenant_id,
+        principal.queue_name,
+        plan,
+        definition=definition,
+        inputs=inputs,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        max_attempts=max_attempts,
+    )
+    if created is not None:
+        return Submission(created.workflow_run_id, created=True)
+    # The key is taken: a statement of its own sees the run even when it committed after the insert began.
+    existing = db.execute(
+        conn,
+        "find_run_by_idempotency_key",
+        {"tenant_id": principal.tenant_id, "idempotency_key": idempotency_key},
+    )[0]
+    if existing["request_hash"] != request_hash:
+        raise errors.IdempotencyConflict(
+            "this X-Idempotency-Key was already used with a different request",
+            str(existing["workflow_run_id"]),
         )
-        if created is None:
-            existing = db.execute(
-                conn,
-                "find_run_by_idempotency_key",
-                {"tenant_id": principal.tenant_id, "idempotency_key": idempotency_key},
-            )[0]
-            if existing["request_hash"] != request_hash:
-                raise errors.IdempotencyConflict(
-                    "this X-Idempotency-Key was already used with a different request",
-                    str(existing["workflow_run_id"]),
-                )
-            return Submission(existing["workflow_run_id"], created=False)
-    return Submission(created.workflow_run_id, created=True)
+    return Submission(existing["workflow_run_id"], created=False)
 
 
 def retry_run(conn: db.Connection, tenant_id: str, workflow_run_id: uuid.UUID, max_attempts: int) -> uuid.UUID:
@@ -160,11 +161,11 @@ def _create_run(
     workflow_run_id: uuid.UUID | None = None,
     parent_run_id: uuid.UUID | None = None,
 ) -> _CreatedRun | None:
-    """Inserts the run row and spawns its root task; None when the idempotency key is taken."""
-    run_id, task_id = workflow_run_id or uuid.uuid4(), uuid.uuid4()
+    """Inserts the run row, its root task and its audit record; None when the idempotency key is taken."""
+    run_id, task_id, queue_run_id = workflow_run_id or uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     inserted = db.execute(
         conn,
-        "insert_workflow_run",
+        "create_run",
         {
             "workflow_run_id": run_id,
             "tenant_id": tenant_id,
@@ -180,23 +181,17 @@ def _create_run(
             "parent_run_id": parent_run_id,
             "deadline_seconds": plan.deadline_seconds,
             "deadline_action": plan.deadline_action,
+            "task_name": ROOT_TASK_NAME,
+            "retry_strategy": Jsonb(ROOT_RETRY_STRATEGY),
+            "max_attempts": max_attempts,
+            "queue_run_id": queue_run_id,
+            "detail": Jsonb({"workflow_name": plan.name, "tasks": len(plan.steps)}),
+            "channel": db.queue_channel(queue_name),
         },
+        queue=queue_name,
     )
     if not inserted:
         return None
-    queue_run_id = queue.spawn_task(
-        conn,
-        queue_name,
-        task_id=task_id,
-        workflow_run_id=run_id,
-        task_name=ROOT_TASK_NAME,
-        params={},
-        idempotency_key=f"run:{run_id}",
-        retry_strategy=ROOT_RETRY_STRATEGY,
-        max_attempts=max_attempts,
-    )
-    assert queue_run_id is not None  # the task id is new, so is its key
-    append_event(conn, run_id, "submitted", None, {"workflow_name": plan.name, "tasks": len(plan.steps)})
     return _CreatedRun(run_id, task_id, queue_run_id)
 
 
@@ -285,14 +280,15 @@ def list_runs(
     )
 
 
-def load_run_to_execute(conn: db.Connection, workflow_run_id: uuid.UUID) -> RunToExecute:
-    """Loads a run's pinned definition and inputs for a worker."""
-    row = db.execute(conn, "load_workflow_run", {"workflow_run_id": workflow_run_id})[0]
+def run_to_execute(claim: queue.ClaimedTask) -> RunToExecute:
+    """What a worker executes for a claimed root task: the plan of its pinned definition, which the claim read."""
+    if claim.tenant_id is None or claim.definition is None or claim.inputs is None:
+        raise errors.RunNotFound(f"the task of run {claim.run_id} has no workflow run")
     return RunToExecute(
-        workflow_run_id=row["workflow_run_id"],
-        tenant_id=row["tenant_id"],
-        plan=interpreter.build_plan(row["definition"]),
-        inputs=row["inputs"],
+        workflow_run_id=claim.workflow_run_id,
+        tenant_id=claim.tenant_id,
+        plan=interpreter.build_plan_from_json(claim.definition),
+        inputs=claim.inputs,
     )
 
 

@@ -8,13 +8,14 @@ touches the queue itself: the orchestrator owns claims and outcomes.
 """
 
 from hwe.interpreter._execute import run_workflow
-from hwe.interpreter._plan import Plan, Retry, Step, build_plan, check_new_definition
+from hwe.interpreter._plan import Plan, Retry, Step, build_plan, build_plan_from_json, check_new_definition
 
 __all__ = [
     "Plan",
     "Retry",
     "Step",
     "build_plan",
+    "build_plan_from_json",
     "check_new_definition",
     "run_workflow",
 ]

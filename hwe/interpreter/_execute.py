@@ -7,6 +7,7 @@ finished graph means for the run: completed, failed, or ended early by a termina
 
 from __future__ import annotations
 
+import copy
 from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
@@ -37,9 +38,10 @@ async def run_workflow(
         Suspend: the run sleeps or waits (a `wait`, `wait_for_event` or a retry back-off).
     """
     run_id = str(ctx.workflow_run_id)
+    variables = copy.deepcopy(plan.variables)  # the Plan is shared by every run of its definition: never alias it
     scope: dict[str, Any] = {
-        **plan.variables,
-        "inputs": {**plan.variables, **inputs},
+        **variables,
+        "inputs": {**variables, **inputs},
         "workflow_run_id": run_id,
         "workflow_id": run_id,
         "ENV": dict(template_env),

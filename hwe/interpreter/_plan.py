@@ -3,12 +3,16 @@
 Called by `hwe.runs` at submission (a 400 names the task and field at fault) and again when a
 run is executed. It decides which tasks are gated (switch and condition targets, on_success and
 on_failure handlers) and which are loop-body copies; `_graph` checks references and cycles.
+A valid definition is validated once per content: its Plan is cached by its canonical JSON (a bounded LRU),
+so every submission and execution of the same definition in a process shares one Plan, which nobody may change.
 It runs nothing.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +41,9 @@ SUPPORTED_OPERATORS = (
     "reflexive",
 )
 LOOP_OPERATORS = ("foreach", "while")
+# How many plans a process keeps, and the largest definition it caches (canonical JSON characters).
+PLAN_CACHE_SIZE = 256
+MAX_CACHED_DEFINITION_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -90,11 +97,7 @@ def check_new_definition(definition: Any) -> Plan:
     Raises:
         InvalidWorkflow: the definition cannot run, names a field no task takes, or has no task.
     """
-    if isinstance(definition, dict) and isinstance(definition.get("tasks", {}), dict):
-        fields.check_definition(definition)
-        if not definition.get("tasks"):
-            raise errors.InvalidWorkflow("field 'tasks': a workflow needs at least one task")
-    return build_plan(definition)
+    return _cached_plan(definition, strict=True)
 
 
 def build_plan(definition: Any) -> Plan:
@@ -103,6 +106,50 @@ def build_plan(definition: Any) -> Plan:
     Raises:
         InvalidWorkflow: the definition is malformed; the message names the task and the field.
     """
+    return _cached_plan(definition, strict=False)
+
+
+def build_plan_from_json(text: str) -> Plan:
+    """`build_plan` of a definition given as JSON text, as PostgreSQL returns a jsonb column (`definition::text`).
+
+    jsonb prints one text for one content, so the text is the cache key as it comes, with no decoding on a hit.
+
+    Raises:
+        InvalidWorkflow: the definition is malformed; the message names the task and the field.
+    """
+    if len(text) > MAX_CACHED_DEFINITION_CHARS:
+        return _build(json.loads(text))
+    return _plan_of(text, False)
+
+
+def _cached_plan(definition: Any, *, strict: bool) -> Plan:
+    # The key is the definition's canonical JSON, which is also what a run stores and executes: the same
+    # content gives the same Plan. Only valid definitions are cached (an error is not), and the tool
+    # registry only grows, so a definition valid once stays valid.
+    try:
+        canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError):
+        canonical = None
+    if canonical is None or len(canonical) > MAX_CACHED_DEFINITION_CHARS:
+        return _check_new(definition) if strict else _build(definition)
+    return _plan_of(canonical, strict)
+
+
+@functools.lru_cache(maxsize=PLAN_CACHE_SIZE)
+def _plan_of(canonical: str, strict: bool) -> Plan:
+    definition = json.loads(canonical)
+    return _check_new(definition) if strict else _build(definition)
+
+
+def _check_new(definition: Any) -> Plan:
+    if isinstance(definition, dict) and isinstance(definition.get("tasks", {}), dict):
+        fields.check_definition(definition)
+        if not definition.get("tasks"):
+            raise errors.InvalidWorkflow("field 'tasks': a workflow needs at least one task")
+    return _build(definition)
+
+
+def _build(definition: Any) -> Plan:
     if not isinstance(definition, dict):
         raise errors.InvalidWorkflow("workflow_definition must be a JSON object")
     if not isinstance(definition.get("tasks", {}), dict):

@@ -16,7 +16,7 @@ import socket
 
 import trio
 
-from hwe import config, db, lifecycle, metrics, orchestrator, probes, queue
+from hwe import committer, config, db, lifecycle, metrics, orchestrator, probes, queue
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +61,17 @@ async def serve_worker(settings: config.Settings) -> None:
     health = lifecycle.Health(settings.worker_health_file, settings.worker_poll_seconds, stop)
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
         database = db.Database(pool, settings.pool_size)
+        # The runs' checkpoints and outcomes, several runs' in one transaction; it outlives every run.
+        writer = committer.Committer(database)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(lifecycle.watch_stop_signals, stop)
             await nursery.start(probes.serve_probes, settings.metrics_host, settings.worker_metrics_port, health)
             await nursery.start(lifecycle.watch_readiness, database, health, stop)
             await nursery.start(_listen, settings, wakeup)
+            await nursery.start(writer.serve)
             async with trio.open_nursery() as runs_nursery:
                 logger.info("worker %s ready on queue %s", worker_id, settings.worker_queue)
-                await _claim_loop(settings, database, worker_id, wakeup, stop, health, runs_nursery)
+                await _claim_loop(settings, database, writer, worker_id, wakeup, stop, health, runs_nursery)
                 logger.info("worker %s draining", worker_id)
                 runs_nursery.cancel_scope.deadline = trio.current_time() + settings.worker_drain_seconds
             nursery.cancel_scope.cancel()
@@ -78,6 +81,7 @@ async def serve_worker(settings: config.Settings) -> None:
 async def _claim_loop(
     settings: config.Settings,
     database: db.Database,
+    writer: committer.Committer,
     worker_id: str,
     wakeup: _Wakeup,
     stop: trio.Event,
@@ -94,7 +98,7 @@ async def _claim_loop(
     async def run_one(claim: queue.ClaimedTask) -> None:
         nonlocal in_flight
         try:
-            await orchestrator.execute_claimed(database, claim, settings.worker_lease_seconds, template_env)
+            await orchestrator.execute_claimed(database, writer, claim, settings.worker_lease_seconds, template_env)
         finally:
             in_flight -= 1
             _count_slots(settings, in_flight)
@@ -106,9 +110,10 @@ async def _claim_loop(
         free = settings.worker_concurrency - in_flight
         claims: list[queue.ClaimedTask] = []
         if free > 0:
-            claims, next_wake = await database.run(_claim, settings, worker_id, free)
-            if next_wake is not None:
-                wakeup.set_at(trio.current_time() + next_wake)
+            claimed = await database.run(_claim, settings, worker_id, free)
+            claims = claimed.claims
+            if claimed.next_wake_seconds is not None:
+                wakeup.set_at(trio.current_time() + claimed.next_wake_seconds)
             backlog = len(claims) == free
             metrics.WAKEUPS.labels("claimed" if claims else "empty").inc()
             metrics.RUNS_CLAIMED.inc(len(claims))
@@ -149,19 +154,15 @@ async def _wait_for_work(wakeup: _Wakeup, stop: trio.Event, timeout: float) -> N
         nursery.cancel_scope.cancel()
 
 
-def _claim(
-    conn: db.Connection, settings: config.Settings, worker_id: str, limit: int
-) -> tuple[list[queue.ClaimedTask], float | None]:
-    """The runs claimed, and (when slots are left, so the loop will wait) the seconds until the next one is due."""
-    # The claim commits before any work starts: from then on the lease is what protects the run.
-    # Lapsed leases are not swept here: the timeout service expires them and notifies the queue.
-    with conn.transaction():
-        claims = queue.claim_tasks(
-            conn, settings.worker_queue, worker_id=worker_id, limit=limit, lease_seconds=settings.worker_lease_seconds
-        )
-    # Timers that fell due before this worker listened, or whose notification it missed, are only found here.
-    next_wake = queue.seconds_until_next_wake(conn, settings.worker_queue) if len(claims) < limit else None
-    return claims, next_wake
+def _claim(conn: db.Connection, settings: config.Settings, worker_id: str, limit: int) -> queue.ClaimRound:
+    """The runs claimed with what executing them needs, and the seconds until the queue's next run is due."""
+    # One statement on an autocommit connection: the claim commits before any work starts, and from then on
+    # the lease is what protects the run. Lapsed leases are not swept here: the timeout service expires them
+    # and notifies the queue. The next wake time finds timers that fell due before this worker listened,
+    # or whose notification it missed.
+    return queue.claim_tasks(
+        conn, settings.worker_queue, worker_id=worker_id, limit=limit, lease_seconds=settings.worker_lease_seconds
+    )
 
 
 async def _listen(

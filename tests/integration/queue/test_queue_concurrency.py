@@ -96,7 +96,9 @@ def test_claims_completes_fails_cancels_and_emits_at_once_never_deadlock_or_doub
                 with own.transaction():
                     queue.expire_leases(own, queue_name, 10)
                 with own.transaction():
-                    claimed = queue.claim_tasks(own, queue_name, worker_id=f"w{index}", limit=5, lease_seconds=0.2)
+                    claimed = queue.claim_tasks(
+                        own, queue_name, worker_id=f"w{index}", limit=5, lease_seconds=0.2
+                    ).claims
                 with claims_lock:
                     claims.extend((c.run_id, c.fencing_token) for c in claimed)
                 for claim in claimed:
@@ -126,7 +128,7 @@ def test_second_session_completing_a_run_waits_for_the_cancel_holding_its_lock(
     queue_name, _ = _new_queue(conn)
     _spawn(conn, queue_name, "locked")
     with conn.transaction():
-        (claim,) = queue.claim_tasks(conn, queue_name, worker_id="w", limit=1, lease_seconds=30)
+        (claim,) = queue.claim_tasks(conn, queue_name, worker_id="w", limit=1, lease_seconds=30).claims
 
     with db.connect(database_url) as canceller, db.connect(database_url) as worker:
         canceller_pid = canceller.info.backend_pid
@@ -167,13 +169,13 @@ def test_stale_worker_cannot_heartbeat_checkpoint_or_complete_after_its_lease_ex
     queue_name, _ = _new_queue(conn)
     _spawn(conn, queue_name, "zombie")
     with conn.transaction():
-        (stale,) = queue.claim_tasks(conn, queue_name, worker_id="zombie", limit=1, lease_seconds=30)
+        (stale,) = queue.claim_tasks(conn, queue_name, worker_id="zombie", limit=1, lease_seconds=30).claims
     # Move this session's engine clock past the lease instead of sleeping through it.
     conn.execute("SELECT set_config('hwe.fake_now', (clock_timestamp() + interval '1 minute')::text, false)")
     with conn.transaction():
         assert len(queue.expire_leases(conn, queue_name, 10)) == 1
     with conn.transaction():
-        (fresh,) = queue.claim_tasks(conn, queue_name, worker_id="successor", limit=1, lease_seconds=30)
+        (fresh,) = queue.claim_tasks(conn, queue_name, worker_id="successor", limit=1, lease_seconds=30).claims
     assert fresh.task_id == stale.task_id and fresh.run_id != stale.run_id
 
     for write in (

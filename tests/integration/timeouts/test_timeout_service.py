@@ -105,7 +105,7 @@ def _claim_one(conn: db.Connection, queue_name: str, lease: float = 30) -> queue
             max_attempts=3,
         )
     with conn.transaction():
-        (claim,) = queue.claim_tasks(conn, queue_name, worker_id="w", limit=1, lease_seconds=lease)
+        (claim,) = queue.claim_tasks(conn, queue_name, worker_id="w", limit=1, lease_seconds=lease).claims
     return claim
 
 
