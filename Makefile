@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-rest clean dashboards manifests
+.PHONY: dev test lint format bench bench-rest bench-history clean dashboards manifests
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,9 @@ manifests: $(STAMP)
 	cp k8s/crd/workflows.highway.dev.yaml charts/highway/crds/workflows.highway.dev.yaml
 	$(BIN)/python scripts/render_manifests.py
 
-# The core against DBOS Transact on one embedded PostgreSQL (docs/benchmarks.md); BENCH_ARGS passes options,
-# e.g. make bench BENCH_ARGS='--workflows 1000 --json'. Without DBOS it still runs Highway and says so.
+# The core against DBOS Transact on one embedded PostgreSQL (docs/benchmarks.md): shapes 1, 2, c, d and e, the
+# pgbench commit ceiling, issue 14's targets; prints the tables and writes bench/results/<date>.json. BENCH_ARGS
+# passes options, e.g. make bench BENCH_ARGS='--shapes 1,2 --json'. Without DBOS it still runs Highway and says so.
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_ARGS ?=
 
@@ -40,13 +41,21 @@ $(BENCH_STAMP): $(STAMP)
 		|| echo "bench: could not install the DBOS baseline; Highway runs alone"
 
 bench: $(BENCH_STAMP)
-	$(BIN)/python -m bench.core $(BENCH_ARGS)
+	$(BIN)/python -m bench.core --results-dir bench/results $(BENCH_ARGS)
 
 # The REST path: POST /api/v1/workflows into one real API process and its workers (docs/benchmarks.md).
 BENCH_REST_ARGS ?=
 
 bench-rest: $(STAMP)
 	$(BIN)/python -m bench.rest $(BENCH_REST_ARGS)
+
+# The cost curve: submit + claim + step cost as the tables fill to 1M finished runs (docs/benchmarks.md); filling
+# them takes minutes, hence a target of its own. Writes bench/results/history-<date>.json. BENCH_HISTORY_ARGS passes
+# options, e.g. make bench-history BENCH_HISTORY_ARGS='--checkpoints 1000,100000 --json'.
+BENCH_HISTORY_ARGS ?=
+
+bench-history: $(STAMP)
+	$(BIN)/python -m bench.history --results-dir bench/results $(BENCH_HISTORY_ARGS)
 
 # The Grafana dashboards of the chart, regenerated from scripts/dashboards.py (commit the JSON it writes).
 dashboards: $(STAMP)

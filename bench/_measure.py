@@ -26,6 +26,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 SQL_DIR = Path(__file__).parent / "sql"
+_REPO_ROOT = Path(__file__).resolve().parent.parent
 # A backend reports its counts (commits, WAL, I/O) when it exits, at most once a second while it works, and
 # only after 10 seconds once it has gone idle (PostgreSQL's PGSTAT_IDLE_INTERVAL). So the window opens 11 s
 # after the engine started (its start-up commits are all counted by then, outside the window), and closes once
@@ -342,3 +343,21 @@ def wait_stats_reported_after(probe: Probe) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def engine_revision() -> str:
+    """The checked-out commit, marked `+changes` when the work tree has uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=_REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=_REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head}+changes" if status.strip() else head

@@ -19,7 +19,6 @@ import datetime
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,6 @@ CEILING_CLIENTS = 8  # the multi-client pgbench run, for context: how far group 
 SHAPES = ("1", "2", "c", "d", "e")
 TENANT = "bench"
 QUEUE = "bench"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -206,7 +204,7 @@ def _run(
         "date": datetime.date.today().isoformat(),
         "machine": {"cpus": os.cpu_count(), "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "postgres": server_settings,
-        "engine_revision": _engine_revision(),
+        "engine_revision": _measure.engine_revision(),
         "dbos_version": _dbos.version(),
         "baseline_missing": baseline_missing,
         "options": {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()},
@@ -336,24 +334,6 @@ def _prepare_databases(admin_url: str, setup: _highway.Setup) -> dict[str, str]:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(_measure.query("create_database", database=DBOS_DATABASE))
         return {row["name"]: row["setting"] for row in _measure.fetch(conn, "read_server_settings")}
-
-
-def _engine_revision() -> str:
-    """The checked-out commit, marked `+changes` when the work tree has uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{head}+changes" if status.strip() else head
 
 
 def _copy_logs(source: Path, target: Path) -> None:
