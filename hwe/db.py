@@ -82,15 +82,21 @@ def validate_queue_name(queue: str) -> str:
 
 
 @functools.cache
-def query(name: str, queue: str | None = None) -> sql.SQL | sql.Composed:
-    """Loads `sql/queries/<name>.sql`, bound to one queue's tables when `queue` is given."""
-    text = (QUERY_DIR / f"{name}.sql").read_text()
+def query(name: str, queue: str | None = None) -> bytes:
+    """Loads `sql/queries/<name>.sql`, bound to one queue's tables when `queue` is given, as the bytes to send.
+
+    Rendered once per statement and queue, and without its full-line `--` comments: psycopg caches the
+    parsing of its placeholders only for statements of at most 4 KiB, and re-renders a `Composed` on every
+    execute (together about 20 µs a call for the claim). A statement file has no multi-line string literal.
+    """
+    lines = (QUERY_DIR / f"{name}.sql").read_text().splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
     if queue is None:
-        return sql.SQL(text)
+        return text.encode()
     validate_queue_name(queue)
     names = {key: sql.Identifier("hwe", prefix + queue) for key, prefix in _QUEUE_TABLES.items()}
     names["channel"] = sql.Identifier(queue_channel(queue))
-    return sql.SQL(text).format(**names)
+    return sql.SQL(text).format(**names).as_bytes(None)
 
 
 def execute(
