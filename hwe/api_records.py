@@ -2,8 +2,9 @@
 
 The API calls `append_api_record` around every request that changes something: in the change's own
 transaction when it succeeds, and in a transaction of its own when the change was refused or failed and
-rolled back. A record holds the tenant, the key's public prefix, the method, the route template, the resource
-and the outcome (`ok` or the error's class): never a body, a secret or a workflow value.
+rolled back; a submission's record is written by the very statement that creates the run (hwe.runs). A record
+holds the tenant, the key's public prefix, the method, the route template, the resource and the outcome (`ok` or
+the error's class): never a body, a secret or a workflow value.
 """
 
 from __future__ import annotations
@@ -43,10 +44,19 @@ def append_api_record(
         outcome: `ok`, or the class name of the error that refused the change.
         workflow_run_id: the run a submission created, when the request's route names no run.
     """
-    fields = asdict(request)
-    run_id = fields.pop("workflow_run_id") or workflow_run_id
-    fields.pop("tenant_id")
-    detail = {**fields, "outcome": outcome}
     db.execute(
-        conn, "append_api_record", {"workflow_run_id": run_id, "tenant_id": request.tenant_id, "detail": Jsonb(detail)}
+        conn,
+        "append_api_record",
+        {
+            "workflow_run_id": request.workflow_run_id or workflow_run_id,
+            "tenant_id": request.tenant_id,
+            "detail": detail(request, outcome),
+        },
     )
+
+
+def detail(request: ApiRequest, outcome: str) -> Jsonb:
+    """The record's detail: everything the trail says about the request but its tenant and run (columns)."""
+    fields = asdict(request)
+    del fields["tenant_id"], fields["workflow_run_id"]
+    return Jsonb({**fields, "outcome": outcome})

@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from hwe import children, db, errors, events, interpreter, queue, tenants
+from hwe import api_records, children, db, errors, events, interpreter, queue, tenants
 
 ROOT_TASK_NAME = "workflow"
 TERMINAL_STATES = ("completed", "failed", "cancelled")
@@ -48,10 +48,22 @@ def submit_run(
     definition: Any,
     inputs: Any,
     idempotency_key: str | None,
-    request_hash: str,
+    request_hash: str | None,
     max_attempts: int,
+    api_record: api_records.ApiRequest | None = None,
 ) -> Submission:
     """Validates and submits a workflow run with its root task.
+
+    Args:
+        conn: the connection; on an autocommit one the run is created in one round trip and one commit.
+        principal: who submits it (its tenant and queue).
+        definition: the workflow definition.
+        inputs: the run's inputs, a JSON object.
+        idempotency_key: the tenant's key for this submission, or None.
+        request_hash: what a repeat of the key must match to find the same run; None without a key.
+        max_attempts: how many times the root task may crash its worker.
+        api_record: the API request submitting it: its `ok` record is written with the run (or, when the key
+            finds an earlier run, after reading it). A refused submission writes no record here.
 
     Raises:
         InvalidWorkflow: the definition or the inputs cannot run.
@@ -71,6 +83,7 @@ def submit_run(
         idempotency_key=idempotency_key,
         request_hash=request_hash,
         max_attempts=max_attempts,
+        api_detail=None if api_record is None else api_records.detail(api_record, "ok"),
     )
     if created is not None:
         return Submission(created.workflow_run_id, created=True)
@@ -85,6 +98,8 @@ def submit_run(
             "this X-Idempotency-Key was already used with a different request",
             str(existing["workflow_run_id"]),
         )
+    if api_record is not None:
+        api_records.append_api_record(conn, api_record, "ok", existing["workflow_run_id"])
     return Submission(existing["workflow_run_id"], created=False)
 
 
@@ -160,8 +175,12 @@ def _create_run(
     max_attempts: int,
     workflow_run_id: uuid.UUID | None = None,
     parent_run_id: uuid.UUID | None = None,
+    api_detail: Jsonb | None = None,
 ) -> _CreatedRun | None:
-    """Inserts the run row, its root task and its audit record; None when the idempotency key is taken."""
+    """Inserts the run row, its root task and its audit records; None when the idempotency key is taken.
+
+    `api_detail` is the detail of the `api_request` record of the API call creating the run, if one does.
+    """
     run_id, task_id, queue_run_id = workflow_run_id or uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     inserted = db.execute(
         conn,
@@ -186,6 +205,7 @@ def _create_run(
             "max_attempts": max_attempts,
             "queue_run_id": queue_run_id,
             "detail": Jsonb({"workflow_name": plan.name, "tasks": len(plan.steps)}),
+            "api_detail": api_detail,
             "channel": db.queue_channel(queue_name),
         },
         queue=queue_name,

@@ -1,12 +1,14 @@
 """Runs a request's change and records it in the audit trail: in the change's transaction, or after its rollback.
 
-Every endpoint that changes something calls `change` instead of `ApiState.call`. The record names the tenant,
-the key's public prefix, the method, the route template and the resource the route names (its type from the
-route's collection, its id from the route's parameter), never a body or a value.
+Every endpoint that changes something calls `change` (or `change_recorded_by_itself`) instead of
+`ApiState.call`. The record names the tenant, the key's public prefix, the method, the route template and the
+resource the route names (its type from the route's collection, its id from the route's parameter), never a body
+or a value.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -66,6 +68,23 @@ async def change(
     state = _state.get(request)
     try:
         return await state.call(run)
+    except Exception as err:
+        await record_refusal(request, record, type(err).__name__)
+        raise
+
+
+async def change_recorded_by_itself(
+    request: Request, principal: tenants.Principal, fn: Callable[..., T], *args: Any
+) -> T:
+    """Runs `fn(conn, *args, api_record=record)`, which writes the request's `ok` record itself, and returns its result.
+
+    For a change made in one statement that can carry its record (a submission): with no transaction wrapped
+    around it, it takes one round trip and one commit instead of four. When `fn` raises, nothing of it may
+    have committed; the refusal is recorded as by `change`.
+    """
+    record = _record(request, principal)
+    try:
+        return await _state.get(request).call(functools.partial(fn, api_record=record), *args)
     except Exception as err:
         await record_refusal(request, record, type(err).__name__)
         raise

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import definitions, errors, runs, sandbox
+from hwe import api_records, definitions, errors, runs, sandbox
 from services.api import _changes, _state
 
 MAX_IDEMPOTENCY_KEY_CHARS = 255
@@ -57,9 +57,10 @@ async def submit_workflow(request: Request) -> Response:
         raise errors.InvalidRequest(
             "bad_idempotency_key", f"X-Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters"
         )
-    request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    # Only a repeat of the key compares the hash.
+    request_hash = None if key is None else hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     state = _state.get(request)
-    submission = await _changes.change(
+    submission = await _changes.change_recorded_by_itself(
         request,
         principal,
         _submit,
@@ -69,7 +70,6 @@ async def submit_workflow(request: Request) -> Response:
         key,
         request_hash,
         state.settings.root_task_max_attempts,
-        run_of=lambda submitted: submitted.workflow_run_id,
     )
     return _state.success({"workflow_run_id": str(submission.workflow_run_id)}, status=201)
 
@@ -88,7 +88,15 @@ async def _stored_definition(request: Request, principal: Any, body: dict[str, A
 
 
 def _submit(
-    conn: Any, principal: Any, definition: Any, inputs: Any, key: str | None, request_hash: str, max_attempts: int
+    conn: Any,
+    principal: Any,
+    definition: Any,
+    inputs: Any,
+    key: str | None,
+    request_hash: str | None,
+    max_attempts: int,
+    *,
+    api_record: api_records.ApiRequest,
 ) -> runs.Submission:
     return runs.submit_run(
         conn,
@@ -98,6 +106,7 @@ def _submit(
         idempotency_key=key,
         request_hash=request_hash,
         max_attempts=max_attempts,
+        api_record=api_record,
     )
 
 

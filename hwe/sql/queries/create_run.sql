@@ -1,5 +1,6 @@
 -- Creates a workflow run, its root task with the task's first run (claimable at once) and the run's
--- `submitted` audit record, in one statement: one round trip, and one commit when it runs on its own.
+-- `submitted` audit record, then the `api_request` record of the API call that submitted it (when
+-- api_detail is not NULL), in one statement: one round trip, and one commit when it runs on its own.
 -- All rows are new, so nothing is locked but the unique keys. With an idempotency key the tenant already
 -- used, nothing is inserted and no row is returned; the caller then reads the existing run
 -- (find_run_by_idempotency_key). Wakes listening workers on commit.
@@ -26,7 +27,13 @@ WITH workflow AS (
     SELECT %(queue_run_id)s, task_id, 1, 'pending', hwe.current_time(), hwe.current_time() FROM task
     RETURNING run_id
 ), audit AS (
+    -- One INSERT for both records, ordered, so `submitted` takes the lower event id as when they were two.
     INSERT INTO hwe.event_log (workflow_run_id, tenant_id, event_type, run_id, detail)
-    SELECT workflow_run_id, tenant_id, 'submitted', NULL, %(detail)s FROM workflow
+    SELECT workflow.workflow_run_id, workflow.tenant_id, record.event_type, NULL, record.detail
+    FROM workflow,
+         (VALUES (1, 'submitted', %(detail)s::jsonb), (2, 'api_request', %(api_detail)s::jsonb))
+             AS record (position, event_type, detail)
+    WHERE record.detail IS NOT NULL
+    ORDER BY record.position
 )
 SELECT run.run_id, pg_notify(%(channel)s, '') FROM run

@@ -92,3 +92,28 @@ def test_a_runs_trail_shows_who_cancelled_it(tenant: Tenant) -> None:
         "/api/v1/workflows",
     ]
     assert records[0]["detail"]["key_prefix"] != records[1]["detail"]["key_prefix"]
+
+
+def test_a_submission_and_its_repeats_are_each_recorded_after_the_runs_submitted_record(tenant: Tenant) -> None:
+    definition = load("three_shell_steps")
+    first = tenant.submit(definition, {"name": "x"}, idempotency_key="same-1")
+    repeat = tenant.submit(definition, {"name": "x"}, idempotency_key="same-1")
+    conflict = tenant.submit(definition, {"name": "y"}, idempotency_key="same-1")
+    run_id = first.json()["data"]["workflow_run_id"]
+
+    response = tenant.client.get(LIST, params={"workflow_run_id": run_id, "per_page": "200"})
+    records = list(reversed(response.json()["data"]["audit_logs"]))
+
+    assert (first.status_code, repeat.status_code, conflict.status_code) == (201, 201, 409)
+    assert repeat.json()["data"]["workflow_run_id"] == run_id
+    assert [(r["event_type"], r["detail"].get("outcome")) for r in records] == [
+        ("submitted", None),
+        ("api_request", "ok"),
+        ("api_request", "ok"),
+    ]
+    assert [r["detail"]["request_id"] for r in records[1:]] == [
+        first.headers["x-request-id"],
+        repeat.headers["x-request-id"],
+    ]
+    refusals = [r for r in _requests(tenant) if r["detail"]["outcome"] == "IdempotencyConflict"]
+    assert [r["detail"]["request_id"] for r in refusals] == [conflict.headers["x-request-id"]]
