@@ -11,6 +11,7 @@ The payload carries the status, the error and, when it fits, the result (the chi
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import uuid
@@ -97,8 +98,10 @@ async def await_children(
 ) -> dict[str, dict[str, Any]]:
     """Waits until every child run finished, then returns each one's outcome by its branch name.
 
-    `children` maps a branch name to (child run id, its top-level task ids). Each wait is a
-    durable event wait, so the parent holds no worker while its children run.
+    `children` maps a branch name to (child run id, its top-level task ids). The wait goes in
+    rounds: a step checkpoints which children have not finished yet, and a durable event wait
+    waits for the last of them (children start in order, so it tends to finish last); the parent
+    holds no worker meanwhile, and wakes about once for N children rather than N times.
 
     Raises:
         PermanentError: a child had not finished within `timeout_seconds` (counted from the
@@ -107,7 +110,16 @@ async def await_children(
     deadline = None
     if timeout_seconds is not None:
         deadline = await ctx.step(f"{step_prefix}children_deadline", _deadline, timeout_seconds)
-    for branch, (run_id, _) in children.items():
+    waited: set[str] = set()
+    for round_index in itertools.count():
+        pending = await ctx.step(f"{step_prefix}children_pending:{round_index}", _pending, ctx, children)
+        # A child whose event came has finished (one transaction does both); never wait for one twice.
+        pending = [branch for branch in pending if branch not in waited]
+        if not pending:
+            break
+        branch = pending[-1]
+        waited.add(branch)
+        run_id = children[branch][0]
         remaining = None if deadline is None else max(deadline - time.time(), 0.001)
         try:
             await ctx.wait_for_event(f"{step_prefix}child:{branch}", finished_event(run_id), remaining)
@@ -121,6 +133,18 @@ async def await_children(
     if missing:
         raise errors.PermanentError(f"no run {missing[0]} of this tenant (was it cleaned up?)")
     return {branch: outcomes[run_id] for branch, (run_id, _) in children.items()}
+
+
+async def _pending(ctx: durable.DurableContext, children: dict[str, tuple[str, list[str]]]) -> list[str]:
+    # The branches whose child run has not finished, in the branches' order.
+    run_ids = [run_id for run_id, _ in children.values()]
+    unfinished = await ctx.read(_unfinished_runs, ctx.tenant_id, run_ids)
+    return [branch for branch, (run_id, _) in children.items() if run_id in unfinished]
+
+
+def _unfinished_runs(conn: db.Connection, tenant_id: str, workflow_run_ids: list[str]) -> set[str]:
+    rows = db.execute(conn, "list_unfinished_runs", {"tenant_id": tenant_id, "workflow_run_ids": workflow_run_ids})
+    return {str(row["workflow_run_id"]) for row in rows}
 
 
 def unfinished(outcomes: dict[str, dict[str, Any]]) -> str | None:

@@ -49,16 +49,29 @@ async def _fork(frame: Frame, step: Step) -> Any:
             raise errors.PermanentError(
                 f"{len(chosen)} branch(es) matched, fewer than minimum_branches={operator.minimum_branches}"
             )
-    inputs = dict(frame.scope.get("inputs", {}))
-    specs = {
-        name: _ChildSpec(_branch_definition(operator.branch_workflows[name], frame.scope), inputs) for name in chosen
-    }
-    handle = {
-        "kind": step.operator_type,
-        "branches": {name: {"workflow_run_id": spec.run_id, "task_ids": spec.task_ids} for name, spec in specs.items()},
-        "skipped_branches": [name for name in operator.branch_workflows if name not in specs],
-    }
-    return await _frame.record(frame, step, handle, also=functools.partial(_start_children, frame, specs))
+    # Filled by the step's body, which runs only until the step commits: a replay (the parent replays
+    # after each wake while it waits for its branches) builds no child definition again.
+    specs: dict[str, _ChildSpec] = {}
+
+    def prepare() -> dict[str, Any]:
+        inputs = dict(frame.scope.get("inputs", {}))
+        for name in chosen:
+            specs[name] = _ChildSpec(_branch_definition(operator.branch_workflows[name], frame.scope), inputs)
+        return {
+            "kind": step.operator_type,
+            "branches": {
+                name: {"workflow_run_id": spec.run_id, "task_ids": spec.task_ids} for name, spec in specs.items()
+            },
+            "skipped_branches": [name for name in operator.branch_workflows if name not in specs],
+        }
+
+    return await frame.ctx.step(
+        frame.step_name(step.task_id),
+        prepare,
+        result_key=step.result_key,
+        advances_progress=frame.top_level,
+        also=functools.partial(_start_children, frame, specs),
+    )
 
 
 async def _child_workflows(frame: Frame, step: Step) -> Any:

@@ -10,9 +10,10 @@ It runs nothing.
 
 from __future__ import annotations
 
+import collections
 import copy
-import functools
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +42,12 @@ SUPPORTED_OPERATORS = (
     "reflexive",
 )
 LOOP_OPERATORS = ("foreach", "while")
-# How many plans a process keeps, and the largest definition it caches (canonical JSON characters).
-PLAN_CACHE_SIZE = 256
+# How many plans a process keeps, how many characters of definitions their keys may hold together, and the
+# largest definition it caches (canonical JSON characters). A parallel of N branches takes about 3N + 2 entries
+# (each branch checked inside its parent, created as a child and claimed as jsonb text): a cache smaller than
+# what a workload cycles through misses on every look-up, so the count is generous and the characters bound memory.
+PLAN_CACHE_SIZE = 4096
+PLAN_CACHE_CHARS = 64_000_000
 MAX_CACHED_DEFINITION_CHARS = 1_000_000
 
 
@@ -135,10 +140,43 @@ def _cached_plan(definition: Any, *, strict: bool) -> Plan:
     return _plan_of(canonical, strict)
 
 
-@functools.lru_cache(maxsize=PLAN_CACHE_SIZE)
+class PlanCache:
+    """The least recently used plans, bounded by their count and by their keys' characters together."""
+
+    def __init__(self, max_entries: int, max_chars: int) -> None:
+        self._max_entries, self._max_chars = max_entries, max_chars
+        self._plans: collections.OrderedDict[tuple[str, bool], Plan] = collections.OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()  # submissions, claims and child creation look up from several threads
+
+    def get(self, key: tuple[str, bool]) -> Plan | None:
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is not None:
+                self._plans.move_to_end(key)
+            return plan
+
+    def put(self, key: tuple[str, bool], plan: Plan) -> None:
+        with self._lock:
+            if key in self._plans:
+                return
+            self._plans[key] = plan
+            self._chars += len(key[0])
+            while len(self._plans) > self._max_entries or self._chars > self._max_chars:
+                (canonical, _), _ = self._plans.popitem(last=False)
+                self._chars -= len(canonical)
+
+
+_PLANS = PlanCache(PLAN_CACHE_SIZE, PLAN_CACHE_CHARS)
+
+
 def _plan_of(canonical: str, strict: bool) -> Plan:
-    definition = json.loads(canonical)
-    return _check_new(definition) if strict else _build(definition)
+    plan = _PLANS.get((canonical, strict))
+    if plan is None:
+        definition = json.loads(canonical)
+        plan = _check_new(definition) if strict else _build(definition)
+        _PLANS.put((canonical, strict), plan)
+    return plan
 
 
 def _check_new(definition: Any) -> Plan:
