@@ -4,7 +4,9 @@ The worker opens one Committer and every run it executes sends its step checkpoi
 `write`. A loop takes every write queued while the previous transaction was committing and runs them all in
 one transaction on one pooled connection, so N runs finishing steps in the same tick cost one commit and one
 thread hop instead of N. Each write is still fenced on its own (its statement checks run id + fencing
-token), and a caller hears "committed" only after the shared COMMIT succeeded. When any write of a batch
+token), and a caller hears "committed" only after the shared COMMIT succeeded. Writes given the same `combine`
+(the checkpoints) run as one call of it: one multi-row statement whose rows are each fenced on their own, so a
+refused one raises to its caller only while the others commit. When any write of a batch
 raises (a lost fence, a database error), the batch is rolled back and each of its writes is run again in a
 transaction of its own, so one run's failure never undoes another's checkpoint. Not for writes that take
 locks other runs' writes may take in another order (event names): those go `alone`. Never claims.
@@ -28,14 +30,27 @@ T = TypeVar("T")
 DEADLOCK_ATTEMPTS = 3
 
 
-class _Write(Generic[T]):
-    """One caller's write: the function to run in a transaction, and what came of it."""
+# Writes several callers' values in one call and returns each one's outcome, in order: its result, or the
+# exception of a value it refused having written nothing for it (the others' writes stand).
+Combine = Callable[[db.Connection, list[Any]], list[Any]]
 
-    def __init__(self, fn: Callable[..., T], args: tuple[Any, ...], alone: bool, one_statement: bool) -> None:
+
+class _Write(Generic[T]):
+    """One caller's write: the function to run in a transaction (or the combining one), and what came of it."""
+
+    def __init__(
+        self,
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+        alone: bool,
+        one_statement: bool,
+        combine: Combine | None = None,
+    ) -> None:
         self.fn = fn
         self.args = args
         self.alone = alone
         self.one_statement = one_statement
+        self.combine = combine
         self.done = trio.Event()
         self.result: T | None = None
         self.error: BaseException | None = None
@@ -63,13 +78,28 @@ class Committer:
         Raises:
             Exception: what `fn` or the commit raised.
         """
-        item: _Write[T] = _Write(fn, args, alone, one_statement)
+        return await self._wait(_Write(fn, args, alone, one_statement))
+
+    async def _wait(self, item: _Write[T]) -> T:
         self._send.send_nowait(item)
         with trio.CancelScope(shield=True):
             await item.done.wait()
         if item.error is not None:
             raise item.error
         return item.result  # type: ignore[return-value]  # set by the loop when no error was
+
+    async def write_combined(self, combine: Combine, value: Any) -> Any:
+        """Writes `value` through `combine(conn, values)`, one call for every value of a batch given the same one.
+
+        `combine` must run one statement when given one value (it then commits by itself) and return one outcome
+        per value: an exception outcome is raised to that value's caller only, and must mean nothing was
+        written for it. What `write` says about replays and cancellation holds here too.
+
+        Raises:
+            Exception: this value's exception outcome, or what `combine` or the commit raised.
+        """
+        item: _Write[Any] = _Write(_combine_one, (combine, value), False, True, combine)
+        return await self._wait(item)
 
     async def serve(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Commits queued writes until cancelled; cancel it only once no run can write any more."""
@@ -108,17 +138,40 @@ def _commit_batch(conn: db.Connection, batch: list[_Write[Any]]) -> None:
     if len(shared) > 1:
         try:
             with conn.transaction():
-                results = [item.fn(conn, *item.args) for item in shared]
+                outcomes = _run_shared(conn, shared)
         except Exception as err:  # rolled back as a whole: each write again, alone, so only the faulty one fails
             logger.debug("a batch of %s writes rolled back (%s); committing them one by one", len(shared), err)
             alone = shared + alone
         else:
-            for item, result in zip(shared, results, strict=True):
-                item.result = result
+            for item, (result, error) in outcomes.items():
+                item.result, item.error = result, error
     else:
         alone = shared + alone
     for item in alone:
         _commit_alone(conn, item)
+
+
+def _run_shared(conn: db.Connection, shared: list[_Write[Any]]) -> dict[_Write[Any], tuple[Any, Exception | None]]:
+    """Runs a batch's writes in the open transaction, those with the same `combine` in one call of it."""
+    outcomes: dict[_Write[Any], tuple[Any, Exception | None]] = {}
+    combined: dict[Combine, list[_Write[Any]]] = {}
+    for item in shared:
+        if item.combine is None:
+            outcomes[item] = (item.fn(conn, *item.args), None)
+        else:
+            combined.setdefault(item.combine, []).append(item)
+    for combine, items in combined.items():
+        for item, outcome in zip(items, combine(conn, [item.args[1] for item in items]), strict=True):
+            outcomes[item] = (None, outcome) if isinstance(outcome, Exception) else (outcome, None)
+    return outcomes
+
+
+def _combine_one(conn: db.Connection, combine: Combine, value: Any) -> Any:
+    """One combined write on its own: its outcome, or its exception raised."""
+    outcome = combine(conn, [value])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def _commit_alone(conn: db.Connection, item: _Write[Any]) -> None:

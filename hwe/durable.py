@@ -301,42 +301,29 @@ class DurableContext:
         progress: int | None = None,
     ) -> queue.Checkpoint:
         checkpoint = queue.Checkpoint(step_name, self._position, status, state)
-        # A write that does more than the checkpoint (child runs, an event) commits alone: an event's lock
-        # must not be taken in a transaction that already holds other runs' rows (lock order: event first).
-        written = await self._writer.write(
-            self._write, checkpoint, context_patch, also, progress, alone=also is not None, one_statement=also is None
+        write = queue.StepWrite(
+            self._claim,
+            step_name,
+            checkpoint.position,
+            state,
+            context_patch,
+            self._lease_seconds,
+            status,
+            current_step=None if progress is None else step_name,
+            progress_completed=progress,
         )
+        if also is None:  # with the other runs' checkpoints of its batch, in one statement
+            written = bool(await self._writer.write_combined(queue.checkpoint_steps, write))
+        else:
+            # A write that does more than the checkpoint (child runs, an event) commits alone: an event's lock
+            # must not be taken in a transaction that already holds other runs' rows (lock order: event first).
+            written = await self._writer.write(_write_with, write, also, alone=True)
         if not written:
             # An earlier holder of this run committed the step first; its outcome is the one that counts.
             reloaded = await self._database.run(queue.load_checkpoints, self._claim)
             checkpoint = next(c for c in reloaded if c.step_name == step_name)
         self._committed[step_name] = checkpoint
         return checkpoint
-
-    def _write(
-        self,
-        conn: db.Connection,
-        checkpoint: queue.Checkpoint,
-        context_patch: dict[str, Any],
-        also: Callable[[db.Connection], None] | None,
-        progress: int | None,
-    ) -> bool:
-        # In the committer's transaction, which may hold other runs' checkpoints too.
-        written = queue.checkpoint_step(
-            conn,
-            self._claim,
-            step_name=checkpoint.step_name,
-            position=checkpoint.position,
-            state=checkpoint.state,
-            status=checkpoint.status,
-            context_patch=context_patch,
-            lease_seconds=self._lease_seconds,
-            current_step=None if progress is None else checkpoint.step_name,
-            progress_completed=progress,
-        )
-        if written and also is not None:
-            also(conn)
-        return written
 
     def _emit(self, event_name: str, payload: dict[str, Any], conn: db.Connection) -> None:
         events.emit_event(
@@ -347,6 +334,25 @@ class DurableContext:
             event_name=event_name,
             payload=payload,
         )
+
+
+def _write_with(conn: db.Connection, write: queue.StepWrite, also: Callable[[db.Connection], None]) -> bool:
+    """The checkpoint, then (when it is new) the writes committed with it, in one transaction."""
+    written = queue.checkpoint_step(
+        conn,
+        write.claim,
+        step_name=write.step_name,
+        position=write.position,
+        state=write.state,
+        context_patch=write.context_patch,
+        lease_seconds=write.lease_seconds,
+        status=write.status,
+        current_step=write.current_step,
+        progress_completed=write.progress_completed,
+    )
+    if written:
+        also(conn)
+    return written
 
 
 def task_of(step_name: str) -> str:

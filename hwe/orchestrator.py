@@ -17,7 +17,7 @@ from typing import Any
 
 import trio
 
-from hwe import committer, db, durable, errors, events, interpreter, metrics, queue, runs
+from hwe import children, committer, db, durable, errors, events, interpreter, metrics, queue, runs
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +58,15 @@ async def execute_claimed(
         return
     metrics.OUTCOMES.labels(outcome.kind).inc()
     # A child run's end emits an event to its parent, whose lock must come first in its transaction: alone.
+    # Any other run's SUCCESS or FAILURE is one statement.
     alone = claim.parent_run_id is not None
     try:
         if outcome.kind == "success":
-            await writer.write(_succeed, claim, outcome.detail, alone=alone)
+            await writer.write(_succeed, claim, outcome.detail, alone=alone, one_statement=not alone)
             metrics.RUNS_FINISHED.labels("completed").inc()
             logger.debug("run %s completed", claim.run_id)
         elif outcome.kind == "failure":
-            await writer.write(_fail, claim, outcome.detail, alone=alone)
+            await writer.write(_fail, claim, outcome.detail, alone=alone, one_statement=not alone)
             metrics.RUNS_FINISHED.labels("failed").inc()
             logger.info("run %s failed in task %s", claim.run_id, outcome.detail["task_id"])
         elif outcome.kind == "crash":
@@ -155,14 +156,14 @@ def _heartbeat(conn: db.Connection, claim: queue.ClaimedTask, lease_seconds: flo
 
 # The three outcomes, side by side. Each is one transaction: queue rows first, then the workflow
 # run, then the audit record, so readers never see a run whose queue state disagrees. SUCCESS and
-# FAILURE are transaction bodies the Committer runs (it owns their transaction, maybe shared with
-# other runs' writes, and may run a body twice after a rollback); SLEEP opens its own.
+# FAILURE for good are one statement each (and the parent's event for a child run). They are
+# transaction bodies the Committer runs (it owns their transaction, maybe shared with other runs'
+# writes, and may run a body twice after a rollback); SLEEP opens its own.
 
 
 def _succeed(conn: db.Connection, claim: queue.ClaimedTask, result: dict[str, Any]) -> None:
-    queue.complete_run(conn, claim, result)
-    runs.finish_run(conn, claim.workflow_run_id, "completed", result=result)
-    runs.append_event(conn, claim.workflow_run_id, "completed", claim.run_id, {"attempt": claim.attempt})
+    finished = queue.complete_workflow_run(conn, claim, result, {"attempt": claim.attempt})
+    children.notify_parent(conn, finished)
 
 
 def _suspend(
@@ -178,11 +179,8 @@ def _suspend(
 
 
 def _fail(conn: db.Connection, claim: queue.ClaimedTask, error: dict[str, Any]) -> None:
-    queue.fail_run(conn, claim, error, retry_delay=None)
-    runs.finish_run(conn, claim.workflow_run_id, "failed", error=error)
-    runs.append_event(
-        conn, claim.workflow_run_id, "failed", claim.run_id, {"attempt": claim.attempt, "task_id": error["task_id"]}
-    )
+    finished = queue.fail_workflow_run(conn, claim, error, {"attempt": claim.attempt, "task_id": error["task_id"]})
+    children.notify_parent(conn, finished)
 
 
 def _retry_after_crash(conn: db.Connection, claim: queue.ClaimedTask, error: dict[str, Any]) -> str:

@@ -151,6 +151,21 @@ def load_checkpoints(conn: db.Connection, claim: ClaimedTask) -> list[Checkpoint
     return [Checkpoint(**row) for row in rows]
 
 
+@dataclass(frozen=True)
+class StepWrite:
+    """One step's outcome (`status` ok or error) to checkpoint for a held run, with its run's projection."""
+
+    claim: ClaimedTask
+    step_name: str
+    position: int
+    state: Any
+    context_patch: dict[str, Any]
+    lease_seconds: float
+    status: str = "ok"
+    current_step: str | None = None
+    progress_completed: int | None = None
+
+
 def checkpoint_step(
     conn: db.Connection,
     claim: ClaimedTask,
@@ -169,27 +184,62 @@ def checkpoint_step(
     Raises:
         FencingLost: the run is no longer this worker's; nothing was written.
     """
-    rows = db.execute(
-        conn,
-        "checkpoint_step",
-        {
-            "run_id": claim.run_id,
-            "fencing_token": claim.fencing_token,
-            "lease_seconds": lease_seconds,
-            "step_name": step_name,
-            "position": position,
-            "state": Jsonb(state),
-            "status": status,
-            "workflow_run_id": claim.workflow_run_id,
-            "context_patch": Jsonb(context_patch),
-            "progress_completed": progress_completed,
-            "current_step": current_step,
-        },
-        queue=claim.queue,
+    write = StepWrite(
+        claim, step_name, position, state, context_patch, lease_seconds, status, current_step, progress_completed
     )
-    if rows[0]["fenced"] == 0:
-        raise errors.FencingLost(f"run {claim.run_id} lost its lease before step {step_name!r}")
-    return bool(rows[0]["written"])
+    written = checkpoint_steps(conn, [write])[0]
+    if isinstance(written, errors.FencingLost):
+        raise written
+    return written
+
+
+def checkpoint_steps(conn: db.Connection, writes: list[StepWrite]) -> list[bool | errors.FencingLost]:
+    """Commits several steps' outcomes, each fenced on its own, in one statement per queue and round.
+
+    Returns, for each write in order, whether it was written (False: the step already had a checkpoint) or the
+    FencingLost of a write whose run is no longer this worker's: that one wrote nothing, the others did.
+    A statement updates each run once, so a run's second step in the same call goes in the next round.
+    """
+    outcomes: list[bool | errors.FencingLost] = [False] * len(writes)
+    pending = list(enumerate(writes))
+    while pending:
+        this_round: dict[tuple[str, uuid.UUID], tuple[int, StepWrite]] = {}
+        later = []
+        for index, write in pending:
+            key = (write.claim.queue, write.claim.run_id)
+            if key in this_round:
+                later.append((index, write))
+            else:
+                this_round[key] = (index, write)
+        for queue_name in {queue_name for queue_name, _ in this_round}:
+            batch = [(index, write) for (name, _), (index, write) in this_round.items() if name == queue_name]
+            rows = db.execute(conn, "checkpoint_steps", _step_columns([write for _, write in batch]), queue=queue_name)
+            for (index, write), row in zip(batch, rows, strict=True):
+                if row["fenced"]:
+                    outcomes[index] = bool(row["written"])
+                else:
+                    outcomes[index] = errors.FencingLost(
+                        f"run {write.claim.run_id} lost its lease before step {write.step_name!r}"
+                    )
+        pending = later
+    return outcomes
+
+
+def _step_columns(writes: list[StepWrite]) -> dict[str, Any]:
+    """The statement's parameters: one array per column, the writes in order."""
+    return {
+        "run_ids": [w.claim.run_id for w in writes],
+        "fencing_tokens": [w.claim.fencing_token for w in writes],
+        "lease_seconds": [w.lease_seconds for w in writes],
+        "step_names": [w.step_name for w in writes],
+        "positions": [w.position for w in writes],
+        "statuses": [w.status for w in writes],
+        "states": [Jsonb(w.state) for w in writes],
+        "workflow_run_ids": [w.claim.workflow_run_id for w in writes],
+        "context_patches": [Jsonb(w.context_patch) for w in writes],
+        "progress_completed": [w.progress_completed for w in writes],
+        "current_steps": [w.current_step for w in writes],
+    }
 
 
 def complete_run(conn: db.Connection, claim: ClaimedTask, result: Any) -> None:
@@ -210,6 +260,54 @@ def complete_run(conn: db.Connection, claim: ClaimedTask, result: Any) -> None:
     )
     if not rows:
         raise errors.FencingLost(f"run {claim.run_id} lost its lease before completing")
+
+
+def complete_workflow_run(conn: db.Connection, claim: ClaimedTask, result: Any, detail: dict[str, Any]) -> db.Row:
+    """SUCCESS of a held root task in one statement: run, task and workflow run completed, `detail` audited.
+
+    Returns:
+        What telling a parent run needs (children.notify_parent).
+
+    Raises:
+        FencingLost: the run is no longer this worker's; nothing was written.
+    """
+    rows = db.execute(
+        conn, "complete_workflow_run", {**_finishing(claim, detail), "result": Jsonb(result)}, queue=claim.queue
+    )
+    return _finished(claim, rows)
+
+
+def fail_workflow_run(
+    conn: db.Connection, claim: ClaimedTask, reason: dict[str, Any], detail: dict[str, Any]
+) -> db.Row:
+    """FAILURE for good of a held root task in one statement: run, task and workflow run failed, `detail` audited.
+
+    Returns:
+        What telling a parent run needs (children.notify_parent).
+
+    Raises:
+        FencingLost: the run is no longer this worker's; nothing was written.
+    """
+    rows = db.execute(
+        conn, "fail_workflow_run", {**_finishing(claim, detail), "reason": Jsonb(reason)}, queue=claim.queue
+    )
+    return _finished(claim, rows)
+
+
+def _finishing(claim: ClaimedTask, detail: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a finishing statement shares: the fence, the workflow run and the audit detail."""
+    return {
+        "run_id": claim.run_id,
+        "fencing_token": claim.fencing_token,
+        "workflow_run_id": claim.workflow_run_id,
+        "detail": Jsonb(detail),
+    }
+
+
+def _finished(claim: ClaimedTask, rows: list[db.Row]) -> db.Row:
+    if not rows:  # the fence refused it: the statement wrote nothing
+        raise errors.FencingLost(f"run {claim.run_id} lost its lease before finishing")
+    return rows[0]
 
 
 def fail_run(conn: db.Connection, claim: ClaimedTask, reason: dict[str, Any], retry_delay: float | None) -> str:

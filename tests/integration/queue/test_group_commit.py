@@ -1,8 +1,9 @@
 """Group commit: checkpoints of several runs in one transaction keep every guarantee of a checkpoint alone.
 
 A worker's Committer commits the writes of different runs that arrive together in one transaction. These
-tests drive it with real claims and the real checkpoint statement: a zombie's write in a batch is still
-refused, one run's failing write does not undo its batch-mates', and writes arriving together share a commit.
+tests drive it with real claims and the real checkpoint statement: a zombie's write in a batch (alone or as a
+row of the multi-row checkpoint statement) is still refused, one run's failing write does not undo its
+batch-mates', and writes arriving together share a commit.
 """
 
 from __future__ import annotations
@@ -130,3 +131,42 @@ def test_a_write_is_reported_committed_only_once_its_checkpoint_is_visible(
     # Another session sees every checkpoint the writers were told is committed.
     with db.connect(database_url) as other:
         assert all(_committed(other, claim) for claim in claims)
+
+
+def test_combined_checkpoints_are_fenced_row_by_row_in_one_statement(database_url: str, conn: db.Connection) -> None:
+    first, second, third = _claims(conn, 3)
+    zombie = dataclasses.replace(second, fencing_token=second.fencing_token - 1)  # an earlier holder's token
+
+    def step(claim: queue.ClaimedTask, name: str, position: int = 1) -> queue.StepWrite:
+        return queue.StepWrite(claim, name, position, {"by": str(claim.run_id)}, {}, 30)
+
+    # The first run's two steps need two rounds (a statement updates a run once); all share one commit.
+    writes = [step(first, "a"), step(zombie, "a"), step(third, "a"), step(first, "b", 2)]
+    outcomes: list[Any] = [None] * len(writes)
+
+    async def main() -> dict[str, int]:
+        with db.open_pool(database_url, 2) as pool:
+            writer = committer.Committer(db.Database(pool, 2))
+            async with trio.open_nursery() as nursery:
+                await nursery.start(writer.serve)
+
+                async def one(index: int, write: queue.StepWrite) -> None:
+                    try:
+                        outcomes[index] = await writer.write_combined(queue.checkpoint_steps, write)
+                    except Exception as err:
+                        outcomes[index] = err
+
+                async with trio.open_nursery() as writers:
+                    for index, write in enumerate(writes):
+                        writers.start_soon(one, index, write)
+                nursery.cancel_scope.cancel()
+            return writer.statistics()
+
+    statistics = trio.run(main)
+
+    assert outcomes[0] is True and outcomes[2] is True and outcomes[3] is True
+    assert isinstance(outcomes[1], errors.FencingLost)
+    assert statistics == {"batches": 1, "writes": 4}
+    assert [c.step_name for c in queue.load_checkpoints(conn, first)] == ["a", "b"]
+    assert _committed(conn, third)
+    assert not _committed(conn, second)
