@@ -22,12 +22,14 @@ import psycopg
 from highway_dsl import WorkflowBuilder
 
 from bench import _measure
-from hwe import db, migrate, runs, tenants
+from hwe import db, embedded, migrate, runs, tenants
 
 TOOL = "tools.simple_counter.increment_counter"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POLL_SECONDS = 0.05
 MAX_ATTEMPTS = 10  # the engine's default root_task_max_attempts
+TENANT = "bench"
+QUEUE = "bench"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,24 @@ class Setup:
     log_level: str
     log_dir: Path
     timeout_seconds: float
+
+
+def setup_on(server: Any, database: str, options: Any, log_dir: Path) -> Setup:
+    """The Setup of the bench tenant's database `database` on an embedded server, with the worker options every
+    bench takes (`--workers`, `--concurrency`, `--pool-size`, `--log-level`, `--timeout`)."""
+    return Setup(
+        admin_url=embedded.server_url(server),
+        url=embedded.server_url(server, database),
+        database=database,
+        tenant_id=TENANT,
+        queue=QUEUE,
+        workers=options.workers,
+        concurrency=options.concurrency,
+        pool_size=options.pool_size,
+        log_level=options.log_level,
+        log_dir=log_dir,
+        timeout_seconds=options.timeout,
+    )
 
 
 def prepare_database(setup: Setup) -> None:

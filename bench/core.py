@@ -35,8 +35,6 @@ DBOS_DATABASE = "dbos_bench"
 CEILING_DATABASE = "pgbench_ceiling"
 CEILING_CLIENTS = 8  # the multi-client pgbench run, for context: how far group commit takes the server
 SHAPES = ("1", "2", "c", "d", "e")
-TENANT = "bench"
-QUEUE = "bench"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -162,21 +160,8 @@ def _run(
     args: argparse.Namespace, wanted: list[str], server: Any, root: Path, baseline_missing: str | None
 ) -> dict[str, Any]:
     started = time.monotonic()
-    admin_url = embedded.server_url(server)
-    setup = _highway.Setup(
-        admin_url=admin_url,
-        url=embedded.server_url(server, HIGHWAY_DATABASE),
-        database=HIGHWAY_DATABASE,
-        tenant_id=TENANT,
-        queue=QUEUE,
-        workers=args.workers,
-        concurrency=args.concurrency,
-        pool_size=args.pool_size,
-        log_level=args.log_level,
-        log_dir=root / "logs",
-        timeout_seconds=args.timeout,
-    )
-    server_settings = _prepare_databases(admin_url, setup)
+    setup = _highway.setup_on(server, HIGHWAY_DATABASE, args, root / "logs")
+    server_settings = _prepare_databases(setup)
     load_before = os.getloadavg()
 
     results: list[_measure.ShapeResult] = []
@@ -329,9 +314,9 @@ def _write_results(directory: Path, summary: dict[str, Any]) -> Path:
     return path
 
 
-def _prepare_databases(admin_url: str, setup: _highway.Setup) -> dict[str, str]:
+def _prepare_databases(setup: _highway.Setup) -> dict[str, str]:
     _highway.prepare_database(setup)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with psycopg.connect(setup.admin_url, autocommit=True) as conn:
         conn.execute(_measure.query("create_database", database=DBOS_DATABASE))
         return {row["name"]: row["setting"] for row in _measure.fetch(conn, "read_server_settings")}
 

@@ -39,8 +39,6 @@ from hwe import db, embedded, runs, tenants, tools
 
 DATABASE = "hwe_bench"
 CONTROL_DATABASE = "hwe_control"  # stays at the first checkpoint's size; probed alternately, it cancels the load
-TENANT = "bench"
-QUEUE = "bench"
 FILL_BATCH = 25_000  # runs copied per statement (and transaction): a progress line each
 WARMUP_RUNS = 20  # run by each checkpoint's fresh workers before the measured repetitions
 LIMIT = 0.20  # "flat": within 20 % of the first checkpoint
@@ -185,19 +183,7 @@ def _run(args: argparse.Namespace, server: Any, root: Path) -> dict[str, Any]:
 
 
 def _setup(args: argparse.Namespace, server: Any, root: Path, database: str) -> _highway.Setup:
-    setup = _highway.Setup(
-        admin_url=embedded.server_url(server),
-        url=embedded.server_url(server, database),
-        database=database,
-        tenant_id=TENANT,
-        queue=QUEUE,
-        workers=args.workers,
-        concurrency=args.concurrency,
-        pool_size=args.pool_size,
-        log_level=args.log_level,
-        log_dir=root / "logs",
-        timeout_seconds=args.timeout,
-    )
+    setup = _highway.setup_on(server, database, args, root / "logs")
     _highway.prepare_database(setup)
     return setup
 
@@ -241,7 +227,7 @@ def _fill_to(
     Returns what the fill took and the tables after it.
     """
     assert database.newest is not None, "the template runs first"
-    queue = db.validate_queue_name(QUEUE)
+    queue = db.validate_queue_name(database.setup.queue)
     identifiers = {"tasks": f"hwe.t_{queue}", "runs": f"hwe.r_{queue}", "checkpoints": f"hwe.c_{queue}"}
     with psycopg.connect(database.setup.url, autocommit=True) as conn:
         count = max(0, target - _measure.fetch(conn, "history_count_finished_runs")[0]["finished"])

@@ -32,8 +32,6 @@ from bench import _highway, _measure, _report
 from hwe import db, embedded, tenants
 
 DATABASE = "hwe_bench"
-TENANT = "bench"
-QUEUE = "bench"
 READY_TIMEOUT = 60.0
 
 
@@ -95,20 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, server: Any, root: Path) -> dict[str, Any]:
-    admin_url = embedded.server_url(server)
-    setup = _highway.Setup(
-        admin_url=admin_url,
-        url=embedded.server_url(server, DATABASE),
-        database=DATABASE,
-        tenant_id=TENANT,
-        queue=QUEUE,
-        workers=args.workers,
-        concurrency=args.concurrency,
-        pool_size=args.pool_size,
-        log_level=args.log_level,
-        log_dir=root / "logs",
-        timeout_seconds=args.timeout,
-    )
+    setup = _highway.setup_on(server, DATABASE, args, root / "logs")
     _highway.prepare_database(setup)
     figures = measure(setup, root, runs=args.runs, rate=args.rate, seconds=args.seconds, threads=args.threads)
     return {
