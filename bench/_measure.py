@@ -6,6 +6,7 @@ runs lives in `bench/sql/<name>.sql`, as the engine's does in `hwe/sql/queries/`
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -13,9 +14,11 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,6 +27,8 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+
+from hwe import embedded
 
 SQL_DIR = Path(__file__).parent / "sql"
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -361,3 +366,30 @@ def engine_revision() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head}+changes" if status.strip() else head
+
+
+@contextlib.contextmanager
+def fresh_server(prefix: str) -> Iterator[tuple[Any, Path]]:
+    """A fresh embedded PostgreSQL in a new temporary directory (with a `logs` folder), both removed afterwards."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    (root / "logs").mkdir()
+    progress(f"starting a fresh embedded PostgreSQL in {root}")
+    server = embedded.start_server(root / "pgdata", delete_on_exit=True)
+    try:
+        yield server, root
+    finally:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def write_results(directory: Path, name: str, summary: dict[str, Any]) -> None:
+    """Writes a bench's JSON summary to `directory/name` and says where."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    progress(f"results written to {path}")
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (the results go to stdout)."""
+    print(message, file=sys.stderr, flush=True)

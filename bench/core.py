@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -133,21 +130,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     baseline_missing = "skipped (--skip-dbos)" if args.skip_dbos else _dbos.missing_reason()
 
-    root = Path(tempfile.mkdtemp(prefix="hwe-bench-"))
-    log_dir = root / "logs"
-    log_dir.mkdir()
-    _progress(f"starting a fresh embedded PostgreSQL in {root}")
-    server = embedded.start_server(root / "pgdata", delete_on_exit=True)
-    try:
-        summary = _run(args, wanted, server, root, baseline_missing)
-    finally:
-        if args.keep_logs:
-            _copy_logs(log_dir, args.keep_logs)
-        server.cleanup()
-        shutil.rmtree(root, ignore_errors=True)
+    with _measure.fresh_server("hwe-bench-") as (server, root):
+        try:
+            summary = _run(args, wanted, server, root, baseline_missing)
+        finally:
+            if args.keep_logs:
+                _copy_logs(root / "logs", args.keep_logs)
     if args.results_dir:
-        path = _write_results(args.results_dir, summary)
-        _progress(f"results written to {path}")
+        _measure.write_results(args.results_dir, f"{summary['date']}.json", summary)
     if args.json:
         _report.print_json(summary)
     else:
@@ -176,11 +166,11 @@ def _run(
             ceiling = _run_ceiling(server, args.pgbench_seconds)
         for attempt in range(args.repeat):
             tag = f"{shape}" if args.repeat == 1 else f"{shape}.{attempt + 1}"
-            _progress(f"shape {tag}: {_describe(plan)}")
+            _measure.progress(f"shape {tag}: {_describe(plan)}")
             for result in _run_pair(setup, plan, server, baseline_missing, args.stats_wait):
                 result.repetition = attempt + 1
                 results.append(result)
-                _progress(f"  {_report.one_line(result)}")
+                _measure.progress(f"  {_report.one_line(result)}")
 
     dbos_runs = [result for result in results if result.engine == "dbos"]
     if dbos_runs and all(result.error for result in dbos_runs):
@@ -269,7 +259,7 @@ def _failed(engine: str, plan: _measure.Plan, err: Exception) -> _measure.ShapeR
 
 
 def _run_rest(args: argparse.Namespace, setup: _highway.Setup, root: Path) -> dict[str, Any]:
-    _progress(
+    _measure.progress(
         f"shape e: Highway REST path, {args.e_runs} runs from {args.e_threads} threads, "
         f"then {args.e_rate:g}/s for {args.e_seconds:g} s"
     )
@@ -278,11 +268,11 @@ def _run_rest(args: argparse.Namespace, setup: _highway.Setup, root: Path) -> di
             setup, root, runs=args.e_runs, rate=args.e_rate, seconds=args.e_seconds, threads=args.e_threads
         )
     except Exception as err:  # reported in the results; the other shapes' figures stand
-        _progress(f"  REST path FAILED: {type(err).__name__}: {err}")
+        _measure.progress(f"  REST path FAILED: {type(err).__name__}: {err}")
         return {"error": f"{type(err).__name__}: {err}"}
     errors = figures["throughput"]["http_errors"] + figures["latency"]["http_errors"]
     figures["error"] = f"{errors} HTTP error(s)" if errors else None
-    _progress(
+    _measure.progress(
         f"  highway REST: {figures['throughput']['runs_per_second']} runs/s submitted, first task started p50 "
         f"{(figures['latency']['created_to_started_ms'] or {}).get('p50')} ms at "
         f"{figures['latency']['achieved_per_second']}/s"
@@ -291,7 +281,7 @@ def _run_rest(args: argparse.Namespace, setup: _highway.Setup, root: Path) -> di
 
 
 def _run_ceiling(server: Any, seconds: float) -> dict[str, Any] | None:
-    _progress(f"pgbench: the commit ceiling of the server, 1 and {CEILING_CLIENTS} clients, {seconds:g} s each")
+    _measure.progress(f"pgbench: the commit ceiling of the server, 1 and {CEILING_CLIENTS} clients, {seconds:g} s each")
     try:
         ceiling = _measure.commit_ceiling(
             embedded.server_url(server),
@@ -301,17 +291,11 @@ def _run_ceiling(server: Any, seconds: float) -> dict[str, Any] | None:
             clients=(1, CEILING_CLIENTS),
         )
     except (OSError, RuntimeError) as err:  # the engines' figures stand without it
-        _progress(f"  pgbench FAILED: {err}")
+        _measure.progress(f"  pgbench FAILED: {err}")
         return {"error": str(err)}
-    _progress(f"  {', '.join(f'{c} client(s): {tps} commits/s' for c, tps in ceiling['commits_per_second'].items())}")
+    rates = ceiling["commits_per_second"].items()
+    _measure.progress(f"  {', '.join(f'{c} client(s): {tps} commits/s' for c, tps in rates)}")
     return ceiling
-
-
-def _write_results(directory: Path, summary: dict[str, Any]) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{summary['date']}.json"
-    path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
-    return path
 
 
 def _prepare_databases(setup: _highway.Setup) -> dict[str, str]:
@@ -325,10 +309,6 @@ def _copy_logs(source: Path, target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for path in source.iterdir():
         (target / path.name).write_bytes(path.read_bytes())
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -21,11 +21,9 @@ import datetime
 import hashlib
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +33,7 @@ from typing import Any
 import psycopg
 
 from bench import _highway, _measure
-from hwe import db, embedded, runs, tenants, tools
+from hwe import db, runs, tenants, tools
 
 DATABASE = "hwe_bench"
 CONTROL_DATABASE = "hwe_control"  # stays at the first checkpoint's size; probed alternately, it cancels the load
@@ -93,20 +91,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tools.load_builtin_tools()
-    root = Path(tempfile.mkdtemp(prefix="hwe-bench-history-"))
-    (root / "logs").mkdir()
-    _progress(f"starting a fresh embedded PostgreSQL in {root}")
-    server = embedded.start_server(root / "pgdata", delete_on_exit=True)
-    try:
+    with _measure.fresh_server("hwe-bench-history-") as (server, root):
         summary = _run(args, server, root)
-    finally:
-        server.cleanup()
-        shutil.rmtree(root, ignore_errors=True)
     if args.results_dir:
-        args.results_dir.mkdir(parents=True, exist_ok=True)
-        path = args.results_dir / f"history-{summary['date']}.json"
-        path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
-        _progress(f"results written to {path}")
+        _measure.write_results(args.results_dir, f"history-{summary['date']}.json", summary)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
@@ -134,17 +122,17 @@ def _run(args: argparse.Namespace, server: Any, root: Path) -> dict[str, Any]:
     inventory = _run_template(history, wire)
     if _run_template(control, wire) != inventory:
         raise RuntimeError("the template runs of the two databases left different rows")
-    _progress(f"a finished run left, per table: {inventory}")
+    _measure.progress(f"a finished run left, per table: {inventory}")
     spacing = datetime.timedelta(days=args.history_days) / max(args.checkpoints)
     first = args.checkpoints[0]
-    _progress(f"control database: {first:,} finished runs")
+    _measure.progress(f"control database: {first:,} finished runs")
     _fill_to(control, first, inventory, spacing)
 
     checkpoints: list[dict[str, Any]] = []
     errors: list[str] = []
     for target in args.checkpoints:
         point = _fill_to(history, target, inventory, spacing)
-        _progress(f"{point['finished_runs']:,} finished runs, {point['total_bytes'] / 2**20:,.0f} MB: probing")
+        _measure.progress(f"{point['finished_runs']:,} finished runs, {point['total_bytes'] / 2**20:,.0f} MB: probing")
         point.update(_probe(history, control, wire, args))
         point["figures"] = _medians(point["repetitions"])
         point["control_figures"] = _medians(point["control_repetitions"])
@@ -161,7 +149,7 @@ def _run(args: argparse.Namespace, server: Any, root: Path) -> dict[str, Any]:
         }
         for name, reps in (("", point["repetitions"]), ("control ", point["control_repetitions"])):
             errors += [f"{target:,}: {name}{rep['error']}" for rep in reps if rep.get("error")]
-        _progress("  " + ", ".join(f"{label.strip()} {point['figures'][key]}" for key, label, _ in FIGURES))
+        _measure.progress("  " + ", ".join(f"{label.strip()} {point['figures'][key]}" for key, label, _ in FIGURES))
         checkpoints.append(point)
 
     verdicts = _verdicts(checkpoints)
@@ -249,7 +237,7 @@ def _fill_to(
             _measure.fetch(conn, "history_fill_runs", params, **identifiers)
             done += batch
             elapsed = time.monotonic() - started
-            _progress(f"  fill: {done:,} / {count:,} runs copied ({100 * done // count} %), {elapsed:.0f} s")
+            _measure.progress(f"  fill: {done:,} / {count:,} runs copied ({100 * done // count} %), {elapsed:.0f} s")
         database.copied += count
         fill_seconds = time.monotonic() - started
         tables = _tables(conn)
@@ -258,7 +246,7 @@ def _fill_to(
         if grown != expected:
             raise RuntimeError(f"the fill did not write what a finished run writes: {grown} rows, not {expected}")
         maintenance_started = time.monotonic()
-        _progress("  VACUUM (ANALYZE), CHECKPOINT")
+        _measure.progress("  VACUUM (ANALYZE), CHECKPOINT")
         conn.execute(_measure.query("history_vacuum"))
         conn.execute(_measure.query("history_checkpoint"))
         finished = _measure.fetch(conn, "history_count_finished_runs")[0]["finished"]
@@ -523,10 +511,6 @@ def _print_tables(summary: dict[str, Any]) -> None:
         row(f"  {name}", cells)
     for error in summary["errors"]:
         print(f"ERROR {error}")
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,9 @@ import argparse
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,7 +27,7 @@ from typing import Any
 import httpx
 
 from bench import _highway, _measure, _report
-from hwe import db, embedded, tenants
+from hwe import db, tenants
 
 DATABASE = "hwe_bench"
 READY_TIMEOUT = 60.0
@@ -76,15 +74,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    root = Path(tempfile.mkdtemp(prefix="hwe-bench-rest-"))
-    (root / "logs").mkdir()
-    _progress(f"starting a fresh embedded PostgreSQL in {root}")
-    server = embedded.start_server(root / "pgdata", delete_on_exit=True)
-    try:
+    with _measure.fresh_server("hwe-bench-rest-") as (server, root):
         summary = _run(args, server, root)
-    finally:
-        server.cleanup()
-        shutil.rmtree(root, ignore_errors=True)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -124,15 +115,15 @@ def measure(
     try:
         _highway.wait_workers_ready(setup, probe, workers)
         api, url = _start_api(setup, secrets_file, root)
-        _progress(f"API pid {api.pid} at {url}; workers {[w.pid for w in workers]}")
+        _measure.progress(f"API pid {api.pid} at {url}; workers {[w.pid for w in workers]}")
         clients = [
             httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) for _ in range(threads)
         ]
-        _progress(f"(a) throughput: {runs} runs from {threads} threads")
+        _measure.progress(f"(a) throughput: {runs} runs from {threads} threads")
         burst = _measure_phase(clients, api.pid, body, runs, rate=None)
         _wait_finished(setup, burst.run_ids)
         total = round(rate * seconds)
-        _progress(f"(b) latency: {total} runs at {rate:g}/s offered")
+        _measure.progress(f"(b) latency: {total} runs at {rate:g}/s offered")
         paced = _measure_phase(clients, api.pid, body, total, rate=rate)
         _wait_finished(setup, paced.run_ids)
         for client in clients:
@@ -289,10 +280,6 @@ def _print_table(summary: dict[str, Any]) -> None:
         if phase["error_samples"]:
             lines.append(f"{name} first errors: {'; '.join(phase['error_samples'])}")
     print("\n".join(lines))
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
