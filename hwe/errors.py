@@ -39,6 +39,18 @@ class IdempotencyConflict(HighwayError):
         self.existing_run_id = existing_run_id
 
 
+class NotFound(HighwayError):
+    """A resource the request names does not exist for the caller's tenant; the message says which."""
+
+
+class Conflict(HighwayError):
+    """The request conflicts with the resource's current state (a draining worker, a finished run); `code` says how."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class RunNotFound(HighwayError):
     """No run with that id exists for the caller's tenant."""
 

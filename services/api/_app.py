@@ -16,25 +16,35 @@ from starlette.routing import BaseRoute
 
 from hwe import config, db, errors, secrets, tools
 from services.api import (
+    _activities,
     _admin,
+    _analytics,
     _approvals,
     _apps,
     _artifacts,
     _audit,
+    _breakers,
     _definitions,
     _guard,
+    _idempotency,
     _listing,
+    _logs,
     _meta,
     _metrics,
     _openapi,
     _principals,
     _ratelimit,
+    _replay,
     _run_actions,
     _run_views,
     _schedules,
+    _schemas,
+    _signals,
     _state,
     _templates,
+    _tenant_apps,
     _webhooks,
+    _workers,
     _workflows,
 )
 
@@ -50,6 +60,7 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.InvalidApp: (400, "invalid_app"),
     errors.Unauthorized: (401, "unauthorized"),
     errors.Forbidden: (403, "forbidden"),
+    errors.NotFound: (404, "not_found"),
     errors.RunNotFound: (404, "not_found"),
     errors.ApiKeyNotFound: (404, "not_found"),
     errors.ApprovalNotFound: (404, "not_found"),
@@ -61,6 +72,7 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.WebhookNotFound: (404, "not_found"),
     errors.DeliveryNotFound: (404, "not_found"),
     errors.AuditRecordNotFound: (404, "not_found"),
+    errors.Conflict: (409, "conflict"),
     errors.IdempotencyConflict: (409, "idempotency_conflict"),
     errors.TenantConflict: (409, "tenant_conflict"),
     errors.TenantExists: (409, "tenant_exists"),
@@ -82,15 +94,25 @@ def routes() -> list[BaseRoute]:
         *_meta.routes,
         *_openapi.routes,
         *_listing.routes,
-        # Before the run routes: /api/v1/workflows/{workflow_run_id} would match /definitions.
+        # Before the run routes: /api/v1/workflows/{workflow_run_id} would match /definitions or /stats.
         *_definitions.routes,
+        *_analytics.routes,
         *_workflows.routes,
         *_run_actions.routes,
         *_run_views.routes,
+        *_signals.routes,
+        *_activities.routes,
+        *_logs.routes,
+        *_replay.routes,
+        *_workers.routes,
+        *_breakers.routes,
+        *_idempotency.routes,
+        *_schemas.routes,
         *_artifacts.routes,
         *_schedules.routes,
         *_approvals.routes,
         *_apps.routes,
+        *_tenant_apps.routes,
         *_templates.routes,
         *_audit.routes,
         *_admin.routes,
@@ -139,7 +161,7 @@ async def engine_error(request: Request, exc: Exception) -> Response:
     )
     if status == 500:
         return await internal_error(request, exc)
-    if isinstance(exc, errors.InvalidRequest):
+    if isinstance(exc, errors.InvalidRequest | errors.Conflict):
         code = exc.code
     extra: dict[str, object] = {}
     if isinstance(exc, errors.IdempotencyConflict) and exc.existing_run_id is not None:

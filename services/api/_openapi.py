@@ -11,6 +11,9 @@ four shorthands this module expands:
 - `x-body: <schema>`: a required `application/json` body of that component schema (documents 400, 413).
 - `x-data: <schema>` in a response: the success envelope with `data` of that component schema.
 
+Component schemas shared by many modules live in `_openapi_components`; a route module may add its
+own as a module-level `OPENAPI_SCHEMAS` dict (name → schema), kept next to the handlers that answer them.
+
 An endpoint without a YAML block is still documented from its route and docstring.
 """
 
@@ -20,6 +23,7 @@ import copy
 import html
 import importlib.metadata
 import json
+import sys
 from typing import Any
 
 import yaml
@@ -45,9 +49,11 @@ _ERROR_REFS = {
 class _Generator(BaseSchemaGenerator):
     def get_schema(self, routes: list[BaseRoute]) -> dict[str, Any]:
         paths: dict[str, dict[str, Any]] = {}
+        component_schemas: dict[str, Any] = copy.deepcopy(components.COMPONENTS["schemas"])
         for endpoint in self.get_endpoints(routes):
             operation = _operation(endpoint.path, endpoint.http_method, endpoint.func)
             paths.setdefault(endpoint.path, {})[endpoint.http_method] = operation
+            _add_module_schemas(component_schemas, endpoint.func)
         return {
             "openapi": "3.1.0",
             "info": {
@@ -58,8 +64,17 @@ class _Generator(BaseSchemaGenerator):
             "servers": [{"url": "/"}],
             "security": [{"apiKey": []}],
             "paths": dict(sorted(paths.items())),
-            "components": copy.deepcopy(components.COMPONENTS),
+            "components": {**copy.deepcopy(components.COMPONENTS), "schemas": dict(sorted(component_schemas.items()))},
         }
+
+
+def _add_module_schemas(schemas: dict[str, Any], func: Any) -> None:
+    """Adds the `OPENAPI_SCHEMAS` of the endpoint's module; a name defined twice is a programming error."""
+    module_schemas: dict[str, Any] = getattr(sys.modules[func.__module__], "OPENAPI_SCHEMAS", {})
+    for name, schema in module_schemas.items():
+        if name in schemas and schemas[name] != schema:
+            raise ValueError(f"OpenAPI schema {name} is defined twice ({func.__module__})")
+        schemas[name] = copy.deepcopy(schema)
 
 
 def build_document(routes: list[BaseRoute]) -> dict[str, Any]:
