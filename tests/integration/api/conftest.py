@@ -3,8 +3,11 @@ published generated SDK (highway-sdk 1.0.1) for the tests that call our API thro
 
 from __future__ import annotations
 
+import json
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import highway_sdk
 import pytest
@@ -47,3 +50,40 @@ def sdk_client(tenant: Tenant) -> Iterator[Callable[[str], highway_sdk.ApiClient
     yield client
     for made in clients:
         made.rest_client.pool_manager.clear()  # the SDK's ApiClient has no close() of its own
+
+
+def sdk_call(
+    api: Any,
+    operation: str,
+    *path_args: str,
+    body: Any = None,
+    query: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """Calls one highway-sdk 1.0.1 operation through the SDK's own request builder and client; returns the
+    answer's JSON.
+
+    The generated methods take path parameters only (the document they were generated from declared no query
+    parameters or bodies, and no response models for most operations), so this adds the query string and the
+    JSON body the operation's docstring describes. A status outside 2xx raises the SDK's `ApiException`.
+
+    Args:
+        api: an SDK API object, e.g. `highway_sdk.WorkersApi(client)`.
+        operation: the SDK method's name, e.g. `get_api_v1_workers`.
+        path_args: its path parameters, in order.
+        body: a JSON body to send, or None.
+        query: query parameters, or None.
+        headers: extra headers (X-Idempotency-Key), or None.
+    """
+    serialize = getattr(api, f"_{operation}_serialize")
+    method, url, header_params, _, post_params = serialize(
+        *path_args, _request_auth=None, _content_type=None, _headers=headers, _host_index=0
+    )
+    if query:
+        url = f"{url}?{urllib.parse.urlencode(query, doseq=True)}"
+    if body is not None:
+        header_params["Content-Type"] = "application/json"
+    response = api.api_client.call_api(method, url, header_params, body, post_params)
+    response.read()
+    answer = api.api_client.response_deserialize(response_data=response, response_types_map={})
+    return json.loads(answer.raw_data) if answer.raw_data else None
