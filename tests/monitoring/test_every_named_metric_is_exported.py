@@ -51,9 +51,8 @@ def _consecutive_free_ports(count: int) -> int:
         sockets = []
         try:
             for port in range(base, base + count):
-                sock = socket.socket()
-                sock.bind(("127.0.0.1", port))
-                sockets.append(sock)
+                sockets.append(socket.socket())  # appended before bind, so a port that is taken still gets closed
+                sockets[-1].bind(("127.0.0.1", port))
             return base
         except OSError:
             continue
