@@ -286,6 +286,7 @@ def start_workers(setup: Setup, shape: str) -> list[subprocess.Popen[bytes]]:
             "HWE_POOL_SIZE": str(setup.pool_size),
             "HWE_LOG_LEVEL": setup.log_level,
             "HWE_WORKER_DRAIN_SECONDS": "10",
+            "HWE_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",  # HTTP tasks reach only this machine
         }
     )
     workers = []

@@ -70,6 +70,7 @@ def main() -> None:
         "HWE_WORKER_LEASE_SECONDS": str(args.lease),
         "HWE_TIMEOUT_SCAN_SECONDS": str(args.scan),
         "HWE_LOG_LEVEL": "WARNING",
+        "HWE_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",  # HTTP tasks reach only this machine
     }
     log = (root / "services.log").open("wb")
     services = {

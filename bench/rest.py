@@ -183,6 +183,7 @@ def _start_api(setup: _highway.Setup, secrets_file: Path, root: Path) -> tuple[s
             "HWE_LOG_LEVEL": setup.log_level,
             "HWE_API_HOST": "127.0.0.1",
             "HWE_API_PORT": str(port),
+            "HWE_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",  # webhooks and HTTP tasks reach only this machine
         }
     )
     with (setup.log_dir / "api.log").open("wb") as log:  # the child keeps its own copy of the descriptor

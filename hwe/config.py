@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from hwe import durations, errors
+from hwe import durations, errors, outbound
 
 DEFAULT_CONFIG_PATH = Path("/etc/highway/config.ini")
 VAULT_AUTH_METHODS = ("token", "kubernetes")
@@ -85,8 +85,6 @@ class Settings:
     audit_webhook_max_attempts: int = 8
     audit_webhook_backoff_seconds: float = 5.0
     audit_webhook_timeout_seconds: float = 10.0
-    # Comma-separated addresses or networks (CIDR) webhooks may reach beyond the public internet, e.g. 127.0.0.0/8.
-    audit_webhook_allowed_hosts: str = ""
     audit_metrics_port: int = 0
     audit_health_file: Path | None = None
     # Where the DataShard archive of the audit trail lives: a local directory (None: <state_dir>/archive), or a
@@ -95,6 +93,9 @@ class Settings:
     audit_archive_after: datetime.timedelta = datetime.timedelta(days=30)
     audit_archive_every_seconds: float = 3600.0  # 0: the audit service never archives
     log_level: str = "INFO"
+    # What webhooks and tools.http.request may connect to (hwe/outbound.py): comma-separated addresses, networks
+    # (CIDR) and `public`; empty is `public`. When set, nothing else is reachable.
+    outbound_allowed_networks: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -160,12 +161,12 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("audit", "webhook_max_attempts", "HWE_AUDIT_WEBHOOK_MAX_ATTEMPTS", "audit_webhook_max_attempts"),
     ("audit", "webhook_backoff_seconds", "HWE_AUDIT_WEBHOOK_BACKOFF_SECONDS", "audit_webhook_backoff_seconds"),
     ("audit", "webhook_timeout_seconds", "HWE_AUDIT_WEBHOOK_TIMEOUT_SECONDS", "audit_webhook_timeout_seconds"),
-    ("audit", "webhook_allowed_hosts", "HWE_AUDIT_WEBHOOK_ALLOWED_HOSTS", "audit_webhook_allowed_hosts"),
     ("audit", "metrics_port", "HWE_AUDIT_METRICS_PORT", "audit_metrics_port"),
     ("audit", "health_file", "HWE_AUDIT_HEALTH_FILE", "audit_health_file"),
     ("audit", "archive_path", "HWE_AUDIT_ARCHIVE_PATH", "audit_archive_path"),
     ("audit", "archive_after", "HWE_AUDIT_ARCHIVE_AFTER", "audit_archive_after"),
     ("audit", "archive_every_seconds", "HWE_AUDIT_ARCHIVE_EVERY_SECONDS", "audit_archive_every_seconds"),
+    ("outbound", "allowed_networks", "HWE_OUTBOUND_ALLOWED_NETWORKS", "outbound_allowed_networks"),
 )
 
 
@@ -206,6 +207,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise errors.ConfigError(f"HWE_SECRETS_PROVIDER must be 'file' or 'vault', not {settings.secrets_provider!r}")
     if settings.vault_auth_method not in VAULT_AUTH_METHODS:
         raise errors.ConfigError(unknown_vault_auth_method(settings.vault_auth_method))
+    outbound.parse_policy(settings.outbound_allowed_networks)  # a malformed entry stops the service at start
     if settings.is_production and not settings.database_url:
         raise errors.ConfigError(
             "production mode (HWE_ENV=production) needs a database URL: set [database] url in "

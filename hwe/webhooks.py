@@ -10,14 +10,13 @@ shown to the caller once, at creation and at rotation. Functions take the caller
 from __future__ import annotations
 
 import base64
-import ipaddress
 import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib import parse
 
-from hwe import db, errors, tenants
+from hwe import db, errors, outbound, tenants
 from hwe import secrets as secret_store
 
 EVENT_TYPES = ("run.started", "run.completed", "run.failed", "run.cancelled", "run.waiting", "task.failed")
@@ -44,14 +43,18 @@ def check_subscription(url: Any, event_types: Any, description: Any) -> tuple[st
     """The subscription's fields, checked: an http(s) URL with a host, known event types, a short description.
 
     Raises:
-        InvalidRequest: a field is missing or invalid; the message names it.
+        InvalidRequest: a field is missing or invalid (a URL the parser rejects too); the message names it.
     """
     if not isinstance(url, str) or not url or len(url) > MAX_URL_CHARS:
         raise errors.InvalidRequest("invalid_field", f"'url' must be a URL of 1 to {MAX_URL_CHARS} characters")
-    parsed = parse.urlsplit(url)
+    try:
+        parsed = parse.urlsplit(url)
+        parsed.port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
+    except ValueError as err:  # urlsplit raises for some malformed URLs (an unclosed "[") instead of parsing them
+        raise errors.InvalidRequest("invalid_field", "'url' is not a valid URL") from err
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise errors.InvalidRequest("invalid_field", "'url' must be an http:// or https:// URL with a host")
-    if _is_ip_literal(parsed.hostname) and _is_link_local_or_metadata(_address(parsed.hostname)):
+    if outbound.is_link_local_or_metadata(parsed.hostname):
         raise errors.InvalidRequest("invalid_field", "'url' names a link-local or metadata address: never allowed")
     if parsed.username or parsed.password:
         raise errors.InvalidRequest("invalid_field", "'url' must not carry credentials; use the signature instead")
@@ -130,17 +133,31 @@ def delete_webhook(conn: db.Connection, tenant_id: str, webhook_id: uuid.UUID) -
 
 
 def rotate_secret(
-    conn: db.Connection, provider: secret_store.SecretProvider, tenant_id: str, webhook_id: uuid.UUID
+    conn: db.Connection,
+    provider: secret_store.SecretProvider,
+    tenant_id: str,
+    webhook_id: uuid.UUID,
+    pepper: str,
+    idempotency: tenants.Idempotency | None,
 ) -> dict[str, Any]:
     """Gives a webhook a new signing secret, used from the next attempt on; returns the webhook with `secret`.
 
+    Under an idempotency key the secret is derived from the key (as `create_webhook` does), so a replay answers
+    the same secret without it being stored with the key's response.
+
     Raises:
         WebhookNotFound: the tenant has no webhook with that id.
+        IdempotencyConflict: the idempotency key was used before with a different request.
     """
     with conn.transaction():
+        stored = tenants.claim_idempotency_key(conn, tenant_id, idempotency)
+        derived = tenants.derive_secret_bytes(pepper, tenant_id, idempotency)
+        signing = _secret(derived or secrets.token_bytes(32))
+        if stored is not None:
+            return {**stored, "secret": signing}
         webhook = _one(db.execute(conn, "touch_webhook", {"tenant_id": tenant_id, "webhook_id": webhook_id}))
-        signing = _secret(secrets.token_bytes(32))
         provider.set_tenant_secret(tenant_id, _secret_name(webhook_id), signing)
+        tenants.record_idempotent_response(conn, tenant_id, idempotency, webhook)
     return {**webhook, "secret": signing}
 
 
@@ -233,39 +250,6 @@ def disable_webhook(conn: db.Connection, webhook_id: str, reason: str) -> None:
 def webhook_backlog(conn: db.Connection) -> db.Row:
     """`pending`, `dead` and `oldest_pending_seconds` over every tenant, for the metrics."""
     return db.execute(conn, "webhook_backlog")[0]
-
-
-def is_address_allowed(address: str, allowed: str) -> bool:
-    """Whether a webhook may connect to this IP address.
-
-    Link-local and cloud metadata addresses are always refused; loopback, private, reserved and other
-    non-global ones only when `allowed` (comma-separated addresses or networks) names them.
-    """
-    ip = _address(address)
-    if _is_link_local_or_metadata(ip):
-        return False
-    if ip.is_global and not ip.is_multicast:
-        return True
-    return any(ip in ipaddress.ip_network(entry.strip(), strict=False) for entry in allowed.split(",") if entry.strip())
-
-
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    ip = ipaddress.ip_address(text)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
-    return ip
-
-
-def _is_link_local_or_metadata(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return ip.is_link_local or ip in ipaddress.ip_network("fd00:ec2::/64")
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _one(rows: list[db.Row]) -> dict[str, Any]:

@@ -17,6 +17,8 @@ import pytest
 from hwe import db, embedded, migrate
 
 TEMPLATE_DATABASE = "hwe_template"
+# The outbound policy of every service a test starts: loopback, and nothing else.
+LOOPBACK_ONLY = "127.0.0.0/8,::1/128"
 
 
 def _shared_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
@@ -99,6 +101,8 @@ def service_env(database_url: str, secrets_file: Path, tmp_path_factory: pytest.
             "HWE_STATE_DIR": str(tmp_path_factory.mktemp("state")),
             "HWE_LOG_LEVEL": "INFO",
             "HWE_WORKER_POLL_SECONDS": "0.5",
+            # Tests reach nothing but this machine (webhooks, tools.http.request): hwe/outbound.py.
+            "HWE_OUTBOUND_ALLOWED_NETWORKS": LOOPBACK_ONLY,
         }
     )
     return env

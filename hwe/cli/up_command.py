@@ -93,8 +93,8 @@ def _run_locked(settings: config.Settings, state_dir: Path, api_url: str) -> Non
         "HWE_DATABASE_URL": url,
         "HWE_STATE_DIR": str(state_dir),
         "HWE_SECRETS_FILE": str((settings.secrets_file or state_dir / "dev-secrets.json").resolve()),
-        # Development webhooks go to receivers on this machine; production allows only public addresses.
-        "HWE_AUDIT_WEBHOOK_ALLOWED_HOSTS": settings.audit_webhook_allowed_hosts or "127.0.0.0/8,::1",
+        # Development webhooks and HTTP tasks may also reach this machine; by default only public addresses are allowed.
+        "HWE_OUTBOUND_ALLOWED_NETWORKS": settings.outbound_allowed_networks or "public,127.0.0.0/8,::1",
     }
     if os.environ.get("KUBECONFIG"):
         logger.info("KUBECONFIG is set: starting the Workflow operator against that cluster")

@@ -1,23 +1,21 @@
-"""One webhook delivery attempt: resolve, refuse unsafe addresses, sign per Standard Webhooks, POST.
+"""One webhook delivery attempt: resolve, refuse what the outbound policy refuses, sign per Standard Webhooks, POST.
 
-The connection goes to the very address that was checked (the URL's host is replaced by it, with the `Host`
-header and TLS server name kept), so a DNS answer that changes between the check and the connection (DNS
-rebinding) cannot lead it elsewhere. Redirects are not followed. Says what happened; records nothing.
+The connection goes to the very address the policy (hwe/outbound.py) allowed (the URL's host is replaced by it,
+with the `Host` header and TLS server name kept), so a DNS answer that changes between the check and the
+connection (DNS rebinding) cannot lead it elsewhere. Redirects are not followed. Says what happened; records nothing.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import socket
 from dataclasses import dataclass
 from urllib import parse
 
 import httpx
 import standardwebhooks
-import trio
 
-from hwe import webhooks
+from hwe import outbound, webhooks
 
 
 @dataclass(frozen=True)
@@ -34,17 +32,20 @@ class Attempt:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-async def send(http: httpx.AsyncClient, delivery: webhooks.Delivery, secret: str, allowed_hosts: str) -> Attempt:
-    """Sends the delivery once to its webhook's URL."""
-    url = parse.urlsplit(delivery.url)
-    host = url.hostname or ""
-    port = url.port or (443 if url.scheme == "https" else 80)
+async def send(http: httpx.AsyncClient, delivery: webhooks.Delivery, secret: str, policy: outbound.Policy) -> Attempt:
+    """Sends the delivery once to its webhook's URL, if the outbound policy allows an address of its host."""
     try:
-        address = await _safe_address(host, port, allowed_hosts)
+        url = parse.urlsplit(delivery.url)
+        port = url.port or (443 if url.scheme == "https" else 80)
+    except ValueError:  # a URL stored before the API checked its port: it can never be sent
+        return Attempt(None, "blocked: the webhook's URL is not a valid URL", blocked=True)
+    host = url.hostname or ""
+    try:
+        address = await outbound.allowed_address(policy, host, port)
     except OSError as err:
         return Attempt(None, f"cannot resolve {host} ({type(err).__name__})")
     if address is None:
-        return Attempt(None, f"blocked: {host} resolves to no address webhooks may reach", blocked=True)
+        return Attempt(None, f"blocked: {host} resolves to no address that {outbound.SETTING} allows", blocked=True)
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
     now = datetime.datetime.now(datetime.UTC)
     signature = standardwebhooks.Webhook(secret).sign(delivery.delivery_id, now, body)
@@ -66,13 +67,3 @@ async def send(http: httpx.AsyncClient, delivery: webhooks.Delivery, secret: str
     return Attempt(
         response.status_code, None if response.is_success else f"the receiver answered {response.status_code}"
     )
-
-
-async def _safe_address(host: str, port: int, allowed_hosts: str) -> str | None:
-    """The first address of `host` that webhooks may reach, or None when every one is refused."""
-    found = await trio.socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    for _family, _type, _proto, _name, sockaddr in found:
-        address = str(sockaddr[0])
-        if webhooks.is_address_allowed(address, allowed_hosts):
-            return address
-    return None

@@ -19,7 +19,7 @@ import random
 import httpx
 import trio
 
-from hwe import archive, archive_store, config, db, lifecycle, metrics, probes, secrets, webhooks
+from hwe import archive, archive_store, config, db, lifecycle, metrics, outbound, probes, secrets, webhooks
 from services.audit import _send
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ async def serve_audit(settings: config.Settings) -> None:
     stop = trio.Event()
     health = lifecycle.Health(settings.audit_health_file, settings.audit_poll_seconds, stop)
     timeout = httpx.Timeout(settings.audit_webhook_timeout_seconds)
+    policy = outbound.parse_policy(settings.outbound_allowed_networks)
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
         database = db.Database(pool, settings.pool_size)
         http = httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False)
@@ -46,7 +47,7 @@ async def serve_audit(settings: config.Settings) -> None:
             await nursery.start(lifecycle.watch_readiness, database, health, stop)
             nursery.start_soon(_archive_on_timer, settings, settings.database_url, stop)
             logger.info("audit service ready, polling every %s s", settings.audit_poll_seconds)
-            await _dispatch(settings, database, provider, http, stop, health)
+            await _dispatch(settings, database, provider, http, policy, stop, health)
             nursery.cancel_scope.cancel()
     logger.info("audit service stopped")
 
@@ -56,6 +57,7 @@ async def _dispatch(
     database: db.Database,
     provider: secrets.SecretProvider,
     http: httpx.AsyncClient,
+    policy: outbound.Policy,
     stop: trio.Event,
     health: lifecycle.Health,
 ) -> None:
@@ -69,7 +71,7 @@ async def _dispatch(
             claimed = await database.run(webhooks.claim_webhook_deliveries, settings.audit_batch, lease_seconds)
             async with trio.open_nursery() as attempts:
                 for delivery in claimed:
-                    attempts.start_soon(_deliver, settings, database, provider, http, delivery)
+                    attempts.start_soon(_deliver, settings, database, provider, http, policy, delivery)
             if trio.current_time() - last_backlog >= BACKLOG_EVERY_SECONDS:
                 _report_backlog(await database.run(webhooks.webhook_backlog))
                 last_backlog = trio.current_time()
@@ -126,12 +128,13 @@ async def _deliver(
     database: db.Database,
     provider: secrets.SecretProvider,
     http: httpx.AsyncClient,
+    policy: outbound.Policy,
     delivery: webhooks.Delivery,
 ) -> None:
     try:
         secret = await trio.to_thread.run_sync(webhooks.signing_secret, provider, delivery)
         started = trio.current_time()
-        attempt = await _send.send(http, delivery, secret, settings.audit_webhook_allowed_hosts)
+        attempt = await _send.send(http, delivery, secret, policy)
         metrics.WEBHOOK_ATTEMPT_SECONDS.observe(trio.current_time() - started)
         outcome = await database.run(_record, settings, delivery, attempt)
     except Exception as err:  # one delivery's trouble (a secret store down) must not cancel the batch's others

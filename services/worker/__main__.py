@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import trio
 
-from hwe import config, errors, secrets, tools
+from hwe import config, errors, outbound, secrets, tools
 from hwe import logging as hwe_logging
+from hwe.tools import http as http_tool
 from hwe.tools import secrets as secret_tools
 from services.worker import _serve
 
@@ -21,6 +22,7 @@ def main() -> None:
     except errors.ConfigError as err:
         raise SystemExit(f"worker: {err}") from None  # one line on stderr, not a traceback
     secret_tools.use_provider(provider)
+    http_tool.use_policy(outbound.parse_policy(settings.outbound_allowed_networks))
     trio.run(_serve.serve_worker, settings)
 
 

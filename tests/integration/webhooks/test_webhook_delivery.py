@@ -109,11 +109,11 @@ def test_receiver_answering_410_disables_the_webhook(
     assert len(receiver.received) == 1
 
 
-def test_address_outside_the_allowed_hosts_is_never_contacted(
+def test_address_outside_the_allowed_networks_is_never_contacted(
     running_tenant: Tenant, receiver: Receiver, audit: ServicePool
 ) -> None:
     webhook = subscribe(running_tenant, receiver.url.replace("127.0.0.1", "localhost"), ["run.completed"])
-    audit.start(HWE_AUDIT_WEBHOOK_ALLOWED_HOSTS="")
+    audit.start(HWE_OUTBOUND_ALLOWED_NETWORKS="public")
     _run(running_tenant)
 
     dead = wait_until(lambda: deliveries(running_tenant, webhook["webhook_id"], "dead"), 20, "a dead letter")
