@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-rest bench-history clean dashboards manifests
+.PHONY: dev test lint format bench bench-rest bench-history clean dashboards manifests fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,14 @@ BENCH_HISTORY_ARGS ?=
 
 bench-history: $(STAMP)
 	$(BIN)/python -m bench.history --results-dir bench/results $(BENCH_HISTORY_ARGS)
+
+# The API against its own OpenAPI document, for longer than `make test` does: schemathesis' coverage, fuzzing and
+# stateful phases on a stack of its own (embedded PostgreSQL, one API process on loopback, no worker), see
+# docs/api.md "The contract". FUZZ_ARGS passes options, e.g. make fuzz FUZZ_ARGS='--max-time 120 --seed 7'.
+FUZZ_ARGS ?=
+
+fuzz: $(STAMP)
+	$(BIN)/python scripts/fuzz_api.py $(FUZZ_ARGS)
 
 # The Grafana dashboards of the chart, regenerated from scripts/dashboards.py (commit the JSON it writes).
 dashboards: $(STAMP)

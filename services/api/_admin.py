@@ -57,7 +57,11 @@ async def create_key(request: Request) -> Response:
     parameters:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
-      201: {description: the new key, x-data: NewKey}
+      201:
+        description: the new key
+        x-data: NewKey
+        links:
+          RevokeKey: {operationId: revoke_key, parameters: {prefix: '$response.body#/data/prefix'}}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")

@@ -59,8 +59,11 @@ async def list_audit_logs(request: Request) -> Response:
       - {name: page, in: query, schema: {type: integer, minimum: 1, maximum: 2147483647, default: 1}}
       - {name: per_page, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
     responses:
-      200: {description: one page of audit records, x-data: AuditLogPage}
-      400: {$ref: '#/components/responses/BadRequest'}
+      200:
+        description: one page of audit records
+        x-data: AuditLogPage
+        links:
+          GetAuditLog: {operationId: get_audit_log, parameters: {log_id: '$response.body#/data/audit_logs/0/log_id'}}
     """
     principal = await _state.authenticate(request, require="admin")
     where, page, per_page = _read_query(request)

@@ -35,6 +35,10 @@ _RESOURCE_TYPES = {
     "artifacts": "artifact",
     "webhooks": "webhook",
     "deliveries": "webhook_delivery",
+    "workers": "worker",
+    "circuit-breakers": "circuit_breaker",
+    "idempotency": "idempotency_key",
+    "schemas": "workflow_definition",
 }
 
 

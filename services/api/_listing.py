@@ -43,8 +43,13 @@ async def list_workflows(request: Request) -> Response:
       - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
       - {name: cursor, in: query, description: the next_cursor of the previous page, schema: {type: string}}
     responses:
-      200: {description: one page of runs, x-data: RunPage}
-      400: {$ref: '#/components/responses/BadRequest'}
+      200:
+        description: one page of runs
+        x-data: RunPage
+        links:
+          GetListedWorkflow:
+            operationId: get_workflow
+            parameters: {workflow_run_id: '$response.body#/data/items/0/workflow_run_id'}
     """
     principal = await _state.authenticate(request, require="viewer")
     query = request.query_params

@@ -11,6 +11,11 @@ four shorthands this module expands:
 - `x-body: <schema>`: a required `application/json` body of that component schema (documents 400, 413).
 - `x-data: <schema>` in a response: the success envelope with `data` of that component schema.
 
+Every operation documents 400 (the guard refuses a URL with a NUL) and 500; an unsafe method 413; one with a
+path parameter 404 and, for a parameter it does not declare itself, the schema `_state.path_parameter_schema`
+gives (what `_state.authenticate` checks). A response may carry OpenAPI `links` to the operations its ids
+feed (the stateful phase of `make fuzz` follows them, see docs/api.md).
+
 Component schemas shared by many modules live in `_openapi_components`; a route module may add its
 own as a module-level `OPENAPI_SCHEMAS` dict (name → schema), kept next to the handlers that answer them.
 
@@ -33,11 +38,13 @@ from starlette.routing import BaseRoute, Route
 from starlette.schemas import BaseSchemaGenerator
 
 from services.api import _openapi_components as components
+from services.api import _state
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 DOCS_PATH = "/api/v1/docs"
 _ERROR_REFS = {
     "400": "BadRequest",
+    "404": "NotFound",
     "401": "Unauthorized",
     "403": "Forbidden",
     "413": "PayloadTooLarge",
@@ -108,11 +115,15 @@ def _operation(path: str, method: str, func: Any) -> dict[str, Any]:
         }
     if not any(status.startswith("2") for status in responses):
         responses["2XX"] = {"description": "success", "content": _envelope(None)}
-    defaults = ["500"]
+    # The guard answers 400 for any URL with a NUL and reads (so may refuse) the body of any unsafe method;
+    # `_state.authenticate` answers 404 for a path parameter that cannot name anything.
+    defaults = ["400", "500"]
     if not public:
         defaults += ["401", "429"] + (["403"] if role != "viewer" else [])
-    if body is not None or method in ("post", "put", "patch"):
-        defaults += ["400", "413"]
+    if body is not None or method not in ("get", "head", "options"):
+        defaults.append("413")
+    if any(parameter.get("in") == "path" for parameter in operation["parameters"]):
+        defaults.append("404")
     for status in defaults:
         responses.setdefault(status, {"$ref": f"#/components/responses/{_ERROR_REFS[status]}"})
     operation["responses"] = dict(sorted(responses.items()))
@@ -124,7 +135,7 @@ def _parameters(path: str, declared: list[dict[str, Any]]) -> list[dict[str, Any
     names = {p.get("name") for p in declared if p.get("in") == "path"}
     segments = [s[1:-1] for s in path.split("/") if s.startswith("{") and s.endswith("}")]
     added = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": _state.path_parameter_schema(name)}
         for name in segments
         if name not in names
     ]

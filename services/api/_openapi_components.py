@@ -20,7 +20,7 @@ parameters:
     name: X-Idempotency-Key
     in: header
     description: the same key with the same body answers the same response; with another body, 409
-    schema: {type: string, minLength: 1, maxLength: 255}
+    schema: {type: string, minLength: 1, maxLength: 255, pattern: '^[ -~]+$', description: printable ASCII}
 schemas:
   Error:
     type: object
@@ -40,9 +40,13 @@ schemas:
     required: [url, event_types]
     additionalProperties: false
     properties:
-      url: {type: string, maxLength: 2048, description: "an http:// or https:// URL"}
+      url:
+        type: string
+        maxLength: 2048
+        pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\s]+'
+        description: "an http:// or https:// URL with a host and no credentials; not a link-local or metadata address"
       event_types: {type: array, minItems: 1, items: {$ref: '#/components/schemas/WebhookEventType'}}
-      description: {type: string, maxLength: 500}
+      description: {type: [string, "null"], maxLength: 500}
   Webhook:
     type: object
     required: [webhook_id, url, event_types, state, created_at]
@@ -161,11 +165,14 @@ schemas:
     properties:
       log_id: {type: integer, description: "the record's id (the event log's event_id)"}
       action_type: {type: string, description: "the SDK's name of event_type"}
-      resource_type: {const: workflow_run, description: "every record is about a workflow run today"}
-      resource_id: {type: string, format: uuid, description: "the run's id (workflow_run_id)"}
+      resource_type:
+        type: string
+        description: "workflow_run for a run's event; for an API request (api_request), what its route names:
+          workflow_run, webhook, api_key, schedule, ..., or api"
+      resource_id: {type: [string, "null"], description: "the resource's id (a run's workflow_run_id), if any"}
       user_email: {type: "null", description: "no record is a user's yet"}
-      event_type: {type: string, description: "submitted, completed, failed, cancelled, sleeping, waiting, ..."}
-      workflow_run_id: {type: string, format: uuid}
+      event_type: {type: string, description: "submitted, completed, failed, cancelled, api_request, ..."}
+      workflow_run_id: {type: [string, "null"], format: uuid, description: "the run it is about, if any"}
       attempt_run_id: {type: [string, "null"], format: uuid, description: "the queue attempt, when one wrote it"}
       detail: {type: object}
       created_at: {type: string, format: date-time}
@@ -177,16 +184,6 @@ schemas:
       total: {type: integer, description: every matching record, on all pages}
       page: {type: integer, minimum: 1}
       per_page: {type: integer, minimum: 1, maximum: 200}
-  Health:
-    type: object
-    properties:
-      healthy: {type: boolean}
-      version: {type: string}
-      database:
-        type: object
-        properties:
-          status: {type: string, enum: [up, down]}
-          latency_ms: {type: number}
   Version:
     type: object
     properties:

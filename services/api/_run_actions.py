@@ -10,16 +10,79 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import db, diagnosis, errors, runs, tenants
+from hwe import db, diagnosis, runs, tenants
 from services.api import _changes, _state
+
+OPENAPI_SCHEMAS: dict[str, Any] = yaml.safe_load(
+    r"""
+CancelledRun:
+  type: object
+  required: [workflow_run_id, state]
+  properties:
+    workflow_run_id: {type: string, format: uuid}
+    state: {const: cancelled}
+RetriedRun:
+  type: object
+  required: [workflow_run_id, new_workflow_run_id, retry_of]
+  properties:
+    workflow_run_id: {type: string, format: uuid, description: the new run (as new_workflow_run_id)}
+    new_workflow_run_id: {type: string, format: uuid}
+    retry_of: {type: string, format: uuid, description: the run retried}
+EventRequest:
+  type: object
+  required: [event_name]
+  additionalProperties: false
+  properties:
+    event_name: {type: string, minLength: 1, maxLength: 200, description: "no NUL"}
+    payload: {type: object, description: "at most 65536 bytes as JSON; default {}"}
+PostedEvent:
+  type: object
+  required: [workflow_run_id, event_name, sequence, woken]
+  properties:
+    workflow_run_id: {type: string, format: uuid}
+    event_name: {type: string}
+    sequence: {type: integer, description: "its place in the stream of that name"}
+    woken: {type: integer, minimum: 0, description: "runs it woke at once"}
+Diagnosis:
+  type: object
+  required: [workflow_run_id, state, queue, reason, attempt]
+  properties:
+    workflow_run_id: {type: string, format: uuid}
+    state: {type: string, enum: [pending, running, sleeping, waiting, completed, failed, cancelled]}
+    queue: {type: string}
+    reason: {type: string, description: one sentence}
+    attempt:
+      type: [object, "null"]
+      description: "the run's queue attempt, or null"
+      properties:
+        attempt: {type: integer}
+        state: {type: string}
+        claimed_by: {type: [string, "null"]}
+        lease_expires_at: {type: [string, "null"], format: date-time}
+        available_at: {type: [string, "null"], format: date-time}
+        waiting_for_event: {type: [string, "null"]}
+        wait_timeout_at: {type: [string, "null"], format: date-time}
+"""
+)
 
 
 async def cancel_workflow(request: Request) -> Response:
-    """POST /api/v1/workflows/{id}/cancel: cancels a run that has not finished (409 when it has)."""
+    """Cancels a run that has not finished; a finished one is a 409 `not_cancellable`.
+
+    ---
+    tags: [workflows]
+    x-role: operator
+    parameters:
+      - $ref: '#/components/parameters/IdempotencyKey'
+    responses:
+      200: {description: the cancelled run, x-data: CancelledRun}
+      409: {$ref: '#/components/responses/Conflict'}
+    """
     principal = await _state.authenticate(request)
     run_id = _run_id(request)
 
@@ -33,7 +96,24 @@ async def cancel_workflow(request: Request) -> Response:
 
 
 async def retry_workflow(request: Request) -> Response:
-    """POST /api/v1/workflows/{id}/retry: a new run of a failed or cancelled run, resuming at the failed step."""
+    """Starts a new run of a failed or cancelled run, resuming at the step that failed; 201 with its id.
+
+    Any other state is a 409 `not_retryable`.
+    ---
+    tags: [workflows]
+    x-role: operator
+    parameters:
+      - $ref: '#/components/parameters/IdempotencyKey'
+    responses:
+      201:
+        description: the new run
+        x-data: RetriedRun
+        links:
+          GetRetriedWorkflow:
+            operationId: get_workflow
+            parameters: {workflow_run_id: '$response.body#/data/new_workflow_run_id'}
+      409: {$ref: '#/components/responses/Conflict'}
+    """
     principal = await _state.authenticate(request)
     run_id = _run_id(request)
     max_attempts = _state.get(request).settings.root_task_max_attempts
@@ -56,10 +136,20 @@ async def retry_workflow(request: Request) -> Response:
 
 
 async def post_event(request: Request) -> Response:
-    """POST /api/v1/workflows/{id}/events: `{"event_name": ..., "payload": {...}}`, owned by that run.
+    """Posts an event owned by the run: `{"event_name": ..., "payload": {...}}`; 201.
 
     Every post is kept (`sequence` is its place in the stream of that name) and taken by waits in order;
-    `woken` counts the runs it woke at once (0: it waits for the next wait of that name).
+    `woken` counts the runs it woke at once (0: it waits for the next wait of that name). A bad name or
+    payload is a 400 `invalid_event`.
+    ---
+    tags: [workflows]
+    x-role: operator
+    x-body: EventRequest
+    parameters:
+      - $ref: '#/components/parameters/IdempotencyKey'
+    responses:
+      201: {description: the event was kept, x-data: PostedEvent}
+      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request)
     run_id = _run_id(request)
@@ -82,17 +172,21 @@ async def post_event(request: Request) -> Response:
 
 
 async def diagnose_workflow(request: Request) -> Response:
-    """GET /api/v1/workflows/{id}/diagnosis: why the run is (or is not) moving, in one sentence and the facts."""
+    """Why the run is (or is not) moving, in one sentence and the facts.
+
+    ---
+    tags: [workflows]
+    x-role: viewer
+    responses:
+      200: {description: the diagnosis, x-data: Diagnosis}
+    """
     principal = await _state.authenticate(request)
     found = await _state.get(request).call(diagnosis.diagnose, principal.tenant_id, _run_id(request))
     return _state.success(found)
 
 
 def _run_id(request: Request) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.path_params["workflow_run_id"])
-    except ValueError as err:
-        raise errors.RunNotFound("workflow run ids are UUIDs") from err
+    return _state.path_uuid(request, "workflow_run_id")
 
 
 routes = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -25,6 +26,26 @@ ROLE_RANK = {"viewer": 0, "operator": 1, "admin": 2}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_IDEMPOTENCY_KEY_CHARS = 255
 REQUEST_ID_HEADER = "x-request-id"
+# The forms of the path parameters this API knows; any other is text of at most MAX_PATH_PARAMETER_CHARS
+# printable characters. `authenticate` checks every path parameter against these, for every route.
+UUID_PATH_PARAMETERS = frozenset(
+    {
+        "workflow_run_id",
+        "webhook_id",
+        "delivery_id",
+        "schedule_id",
+        "worker_id",
+        "activity_id",
+        "run_id",
+        "app_id",
+        "version_id",
+        "installation_id",
+    }
+)
+INTEGER_PATH_PARAMETERS = frozenset({"log_id"})
+MAX_PATH_PARAMETER_CHARS = 255
+MAX_INTEGER_PATH_DIGITS = 18  # within a bigint
+MAX_UUID_CHARS = 45  # urn:uuid: and the 36 characters
 # Where the guard middleware leaves the JSON object body it parsed and checked (in the request's state).
 JSON_BODY = "json_body"
 
@@ -67,6 +88,7 @@ async def authenticate(request: Request, require: str | None = None) -> tenants.
         Unauthorized: no key, or a key that is not valid (unknown, revoked, wrong secret).
         RateLimited: the key used up its request budget for now.
         Forbidden: the key's role is below the one required.
+        NotFound: a path parameter cannot name anything (see `check_path_parameters`).
     """
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
@@ -85,7 +107,55 @@ async def authenticate(request: Request, require: str | None = None) -> tenants.
     needed = require or ("viewer" if request.method in SAFE_METHODS else "operator")
     if ROLE_RANK[principal.role] < ROLE_RANK[needed]:
         raise errors.Forbidden(f"this needs the {needed} role; the API key's role is {principal.role}")
+    check_path_parameters(request)
     return principal
+
+
+def check_path_parameters(request: Request) -> None:
+    """Refuses (404) a path parameter that cannot name anything: the one check of path parameters.
+
+    A UUID parameter (`UUID_PATH_PARAMETERS`) must be a UUID, an integer one (`INTEGER_PATH_PARAMETERS`) at
+    most 18 ASCII digits, any other at most `MAX_PATH_PARAMETER_CHARS` printable characters. Run by
+    `authenticate`, after the key and role checks, so every endpoint refuses such a URL the same way; the
+    OpenAPI document gives each path parameter the schema `path_parameter_schema` describes.
+
+    Raises:
+        NotFound: the parameter and why it names nothing (the value is not repeated).
+    """
+    for name, value in request.path_params.items():
+        if not isinstance(value, str):
+            continue  # a Starlette convertor already parsed it
+        if name in UUID_PATH_PARAMETERS:
+            path_uuid(request, name)
+        elif name in INTEGER_PATH_PARAMETERS:
+            if not (0 < len(value) <= MAX_INTEGER_PATH_DIGITS and value.isascii() and value.isdigit()):
+                raise errors.NotFound(f"no such {name}: it is a positive integer")
+        elif not (0 < len(value) <= MAX_PATH_PARAMETER_CHARS and value.isprintable()):
+            raise errors.NotFound(f"no such {name}: it is 1 to {MAX_PATH_PARAMETER_CHARS} printable characters")
+
+
+def path_uuid(request: Request, name: str) -> uuid.UUID:
+    """The path parameter `name` as a UUID.
+
+    Raises:
+        NotFound: it is not a UUID (any form `uuid.UUID` reads, of at most 45 characters).
+    """
+    value: str = request.path_params[name]
+    try:
+        if len(value) > MAX_UUID_CHARS:
+            raise ValueError(name)
+        return uuid.UUID(value)
+    except ValueError as err:
+        raise errors.NotFound(f"no such {name}: it is a UUID") from err
+
+
+def path_parameter_schema(name: str) -> dict[str, Any]:
+    """The OpenAPI schema of a path parameter, as `check_path_parameters` checks it."""
+    if name in UUID_PATH_PARAMETERS:
+        return {"type": "string", "format": "uuid"}
+    if name in INTEGER_PATH_PARAMETERS:
+        return {"type": "integer", "minimum": 1, "maximum": 10**MAX_INTEGER_PATH_DIGITS - 1}
+    return {"type": "string", "minLength": 1, "maxLength": MAX_PATH_PARAMETER_CHARS}
 
 
 async def read_json_object(request: Request, allowed: Collection[str]) -> dict[str, Any]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import errors, secrets, webhooks
+from hwe import db, errors, secrets, tenants, webhooks
 from services.api import _changes, _state
 
 MAX_DELIVERIES = 200
@@ -27,7 +28,14 @@ async def create_webhook(request: Request) -> Response:
     parameters:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
-      201: {description: the new webhook with its secret, x-data: NewWebhook}
+      201:
+        description: the new webhook with its secret
+        x-data: NewWebhook
+        links:
+          GetWebhook: {operationId: get_webhook, parameters: {webhook_id: '$response.body#/data/webhook_id'}}
+          DeleteWebhook: {operationId: delete_webhook, parameters: {webhook_id: '$response.body#/data/webhook_id'}}
+          RotateSecret: {operationId: rotate_secret, parameters: {webhook_id: '$response.body#/data/webhook_id'}}
+          ListDeliveries: {operationId: list_deliveries, parameters: {webhook_id: '$response.body#/data/webhook_id'}}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
@@ -97,19 +105,25 @@ async def rotate_secret(request: Request) -> Response:
     ---
     tags: [webhooks]
     x-role: operator
+    parameters:
+      - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the webhook with its new secret, x-data: NewWebhook}
+      409: {$ref: '#/components/responses/Conflict'}
       404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="operator")
     state = _state.get(request)
+    webhook_id = _id(request, "webhook_id")
     rotated = await _changes.change(
         request,
         principal,
         webhooks.rotate_secret,
         secrets.open_secret_provider(state.settings),
         principal.tenant_id,
-        _id(request, "webhook_id"),
+        webhook_id,
+        state.pepper,
+        _state.idempotency(request, "rotate_secret", {"webhook_id": str(webhook_id)}),
     )
     return _state.success(rotated)
 
@@ -123,6 +137,9 @@ async def list_deliveries(request: Request) -> Response:
     responses:
       200: {description: the deliveries, x-data: WebhookDeliveryList}
       404: {$ref: '#/components/responses/NotFound'}
+    parameters:
+      - {name: state, in: query, schema: {type: string, enum: [pending, delivered, dead]}}
+      - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
     """
     principal = await _state.authenticate(request)
     query = request.query_params
@@ -146,27 +163,26 @@ async def retry_delivery(request: Request) -> Response:
     ---
     tags: [webhooks]
     x-role: operator
+    parameters:
+      - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the requeued delivery, x-data: WebhookDelivery}
       404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="operator")
-    requeued = await _changes.change(
-        request,
-        principal,
-        webhooks.requeue_webhook_delivery,
-        principal.tenant_id,
-        _id(request, "webhook_id"),
-        _id(request, "delivery_id", errors.DeliveryNotFound),
-    )
+    webhook_id, delivery_id = _id(request, "webhook_id"), _id(request, "delivery_id")
+
+    def requeue(conn: db.Connection) -> dict[str, Any]:
+        return webhooks.requeue_webhook_delivery(conn, principal.tenant_id, webhook_id, delivery_id)
+
+    ids = {"webhook_id": str(webhook_id), "delivery_id": str(delivery_id)}
+    idempotency = _state.idempotency(request, "retry_delivery", ids)
+    requeued = await _changes.change(request, principal, tenants.once, principal.tenant_id, idempotency, requeue)
     return _state.success(requeued)
 
 
-def _id(request: Request, name: str, missing: type[errors.HighwayError] = errors.WebhookNotFound) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.path_params[name])
-    except ValueError as err:
-        raise missing(f"{name} is a UUID") from err
+def _id(request: Request, name: str) -> uuid.UUID:
+    return _state.path_uuid(request, name)
 
 
 def _limit(raw: str | None) -> int:

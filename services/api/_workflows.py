@@ -2,20 +2,69 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import uuid
 from typing import Any
 
 import anyio
+import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import api_records, definitions, errors, runs, sandbox
+from hwe import api_records, definitions, errors, runs, sandbox, tenants
 from services.api import _changes, _state
 
-MAX_IDEMPOTENCY_KEY_CHARS = 255
+OPENAPI_SCHEMAS: dict[str, Any] = yaml.safe_load(
+    r"""
+SubmissionRequest:
+  type: object
+  description: "exactly one of workflow_definition, workflow_yaml, python_dsl and definition_name"
+  additionalProperties: false
+  properties:
+    workflow_definition:
+      type: object
+      description: "a highway_dsl workflow (Workflow.model_dump(mode='json')): name, version, start_task, tasks"
+    workflow_yaml: {type: string, minLength: 1, maxLength: 200000, description: the definition as YAML text}
+    python_dsl: {type: string, minLength: 1, maxLength: 200000, description: "highway_dsl source defining it"}
+    definition_name: {type: string, minLength: 1, description: "a stored definition's name"}
+    definition_version: {type: integer, minimum: 1, description: "its version; the latest when absent"}
+    inputs: {type: object, description: "the run's inputs, default {}"}
+  example:
+    workflow_definition:
+      name: contract_example
+      version: 1.0.0
+      start_task: pause
+      tasks:
+        pause: {task_id: pause, operator_type: wait, wait_for: "event:contract_go"}
+    inputs: {}
+Submission:
+  type: object
+  required: [workflow_run_id]
+  properties:
+    workflow_run_id: {type: string, format: uuid}
+Run:
+  type: object
+  required: [workflow_run_id, workflow_name, workflow_version, state, result, context, current_step, progress,
+             error, parent_run_id, created_at, started_at, finished_at, updated_at]
+  properties:
+    workflow_run_id: {type: string, format: uuid}
+    workflow_name: {type: string}
+    workflow_version: {type: string}
+    state: {type: string, enum: [pending, running, sleeping, waiting, completed, failed, cancelled]}
+    result: {description: "the run's result once completed, else null"}
+    context: {type: [object, "null"], description: "the results of its steps so far, by result_key"}
+    current_step: {type: [string, "null"]}
+    progress:
+      type: object
+      required: [completed, total]
+      properties: {completed: {type: integer, minimum: 0}, total: {type: integer, minimum: 0}}
+    error: {description: "why it failed, or null"}
+    parent_run_id: {type: [string, "null"], format: uuid}
+    created_at: {type: string, format: date-time}
+    started_at: {type: [string, "null"], format: date-time}
+    finished_at: {type: [string, "null"], format: date-time}
+    updated_at: {type: string, format: date-time}
+"""
+)
 SUBMISSION_FIELDS = (
     "workflow_definition",
     "workflow_yaml",
@@ -27,14 +76,47 @@ SUBMISSION_FIELDS = (
 
 
 async def submit_workflow(request: Request) -> Response:
-    """POST /api/v1/workflows: `{"workflow_definition": {...}, "inputs": {...}}` → 201 with the run id.
+    """Submits a workflow run; 201 with its id.
 
-    Instead of `workflow_definition`, a body may send `workflow_yaml` (the definition as YAML text),
-    `python_dsl` (highway_dsl Python source, evaluated in a sandboxed child process) or
-    `definition_name` (and `definition_version`) of a stored definition.
+    The body sends the definition one of four ways: `workflow_definition` (the highway_dsl JSON object),
+    `workflow_yaml` (the same as YAML text), `python_dsl` (highway_dsl Python source, evaluated in a sandboxed
+    child process) or `definition_name` (and `definition_version`, else the latest) of a stored definition;
+    `inputs` is a JSON object. With X-Idempotency-Key a repeat of the same body answers the run the key created
+    (201 again, no new run); another body with that key is a 409 `idempotency_conflict` naming
+    `existing_run_id`. A definition that cannot run is a 400 `invalid_workflow`; an unknown
+    `definition_name`/`definition_version` a 404.
+    ---
+    tags: [workflows]
+    x-role: operator
+    x-body: SubmissionRequest
+    parameters:
+      - $ref: '#/components/parameters/IdempotencyKey'
+    responses:
+      201:
+        description: the run was submitted (or a replay found the key's run)
+        x-data: Submission
+        links:
+          GetWorkflow:
+            operationId: get_workflow
+            parameters: {workflow_run_id: '$response.body#/data/workflow_run_id'}
+          CancelWorkflow:
+            operationId: cancel_workflow
+            parameters: {workflow_run_id: '$response.body#/data/workflow_run_id'}
+          RetryWorkflow:
+            operationId: retry_workflow
+            parameters: {workflow_run_id: '$response.body#/data/workflow_run_id'}
+          PostEvent:
+            operationId: post_event
+            parameters: {workflow_run_id: '$response.body#/data/workflow_run_id'}
+          DiagnoseWorkflow:
+            operationId: diagnose_workflow
+            parameters: {workflow_run_id: '$response.body#/data/workflow_run_id'}
+      404: {$ref: '#/components/responses/NotFound'}
+      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request)
     body = await _state.read_json_object(request, SUBMISSION_FIELDS)
+    idempotency = _state.idempotency(request, "submit_workflow", body)
     if "definition_name" in body:
         body_definition = await _stored_definition(request, principal, body)
     elif "python_dsl" in body or "workflow_yaml" in body:
@@ -52,13 +134,6 @@ async def submit_workflow(request: Request) -> Response:
         )
     else:
         body_definition = body["workflow_definition"]
-    key = request.headers.get("x-idempotency-key")
-    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_CHARS:
-        raise errors.InvalidRequest(
-            "bad_idempotency_key", f"X-Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters"
-        )
-    # Only a repeat of the key compares the hash.
-    request_hash = None if key is None else hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     state = _state.get(request)
     submission = await _changes.change_recorded_by_itself(
         request,
@@ -67,8 +142,7 @@ async def submit_workflow(request: Request) -> Response:
         principal,
         body_definition,
         body.get("inputs", {}),
-        key,
-        request_hash,
+        idempotency,
         state.settings.root_task_max_attempts,
     )
     return _state.success({"workflow_run_id": str(submission.workflow_run_id)}, status=201)
@@ -92,8 +166,7 @@ def _submit(
     principal: Any,
     definition: Any,
     inputs: Any,
-    key: str | None,
-    request_hash: str | None,
+    idempotency: tenants.Idempotency | None,
     max_attempts: int,
     *,
     api_record: api_records.ApiRequest,
@@ -103,20 +176,26 @@ def _submit(
         principal,
         definition=definition,
         inputs=inputs,
-        idempotency_key=key,
-        request_hash=request_hash,
+        # The run's own table keeps submission keys (a replay answers the run it created): only the check and
+        # the hash of the request are `_state.idempotency`'s.
+        idempotency_key=None if idempotency is None else idempotency.key,
+        request_hash=None if idempotency is None else idempotency.request_hash,
         max_attempts=max_attempts,
         api_record=api_record,
     )
 
 
 async def get_workflow(request: Request) -> Response:
-    """GET /api/v1/workflows/{id}: the run's state, result, context, progress and error."""
+    """Reads a run: its state, result, context, current step, progress and error.
+
+    ---
+    tags: [workflows]
+    x-role: viewer
+    responses:
+      200: {description: the run, x-data: Run}
+    """
     principal = await _state.authenticate(request)
-    try:
-        run_id = uuid.UUID(request.path_params["workflow_run_id"])
-    except ValueError as err:
-        raise errors.RunNotFound("workflow run ids are UUIDs") from err
+    run_id = _state.path_uuid(request, "workflow_run_id")
     row = await _state.get(request).call(runs.get_run, principal.tenant_id, run_id)
     return _state.success(
         {

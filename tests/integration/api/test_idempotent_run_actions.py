@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -91,3 +92,15 @@ def test_posting_another_event_with_a_used_key_is_409_and_keeps_nothing(tenant: 
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "idempotency_conflict"
     assert [event["payload"] for event in emitted] == [{"by": "ada"}]
+
+
+def test_requeueing_a_delivery_checks_its_key_and_stores_nothing_when_it_is_refused(tenant: Tenant) -> None:
+    created = tenant.client.post(
+        "/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "event_types": ["run.completed"]}
+    )
+    assert created.status_code == 201, created.text
+    path = f"/api/v1/webhooks/{created.json()['data']['webhook_id']}/deliveries/{uuid.uuid4()}/retry"
+    bad = tenant.client.post(path, headers={"X-Idempotency-Key": b"caf\xe9"})  # type: ignore[dict-item]
+    assert (bad.status_code, bad.json()["code"]) == (400, "bad_idempotency_key")
+    # An unknown delivery is a 404 each time: a refused request keeps no answer under its key.
+    assert [_with_key(tenant, path, "requeue-1").status_code for _ in range(2)] == [404, 404]

@@ -45,3 +45,15 @@ def test_concurrent_duplicate_submissions_create_one_run(tenant: Tenant) -> None
         pool.shutdown(wait=False, cancel_futures=True)
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["data"]["workflow_run_id"] for r in responses}) == 1
+
+
+def test_a_key_that_is_not_printable_ascii_is_400_and_submits_nothing(tenant: Tenant) -> None:
+    for key in ("caf\xe9".encode("latin-1"), b"a" * 256):
+        response = tenant.client.post(
+            "/api/v1/workflows",
+            json={"workflow_definition": load("three_shell_steps"), "inputs": {}},
+            headers={"X-Idempotency-Key": key},  # type: ignore[dict-item]
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "bad_idempotency_key"
+    assert tenant.client.get("/api/v1/workflows").json()["data"]["items"] == []

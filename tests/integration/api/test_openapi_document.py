@@ -73,3 +73,20 @@ def test_docs_page_lists_every_operation_without_external_resources(api_url: str
 def test_openapi_document_and_docs_need_no_api_key(api_url: str) -> None:
     assert httpx.get(f"{api_url}/api/v1/openapi.json").status_code == 200
     assert httpx.get(f"{api_url}/api/v1/docs").status_code == 200
+
+
+def test_a_path_parameter_is_documented_as_the_api_checks_it(api_url: str) -> None:
+    paths = _document(api_url)["paths"]
+    assert isinstance(paths, dict)
+
+    def schema(path: str, method: str, name: str) -> object:
+        return next(p["schema"] for p in paths[path][method]["parameters"] if p.get("name") == name)
+
+    assert schema("/api/v1/workflows/{workflow_run_id}", "get", "workflow_run_id") == {
+        "type": "string",
+        "format": "uuid",
+    }
+    assert schema("/api/v1/keys/{prefix}", "delete", "prefix") == {"type": "string", "minLength": 1, "maxLength": 255}
+    for status in ("400", "404", "413"):
+        assert status in paths["/api/v1/keys/{prefix}"]["delete"]["responses"]
+    assert "413" not in paths["/api/v1/keys"]["get"]["responses"]
