@@ -3,22 +3,29 @@
 Wakes on the queue's NOTIFY (polling only as a fallback), claims as many
 runs as it has free slots and runs each in a nursery it owns. SIGTERM or SIGINT stops claiming;
 runs in flight get `drain_seconds` to finish, after which they are cancelled and handed back.
+Once per poll interval the worker records its heartbeat in the registry (hwe.workers) and reads back what
+an operator asked of it: paused, it claims nothing and keeps running what it holds; draining, it stops as on
+SIGTERM; a new concurrency applies to its next claim round.
 The worker also owns the wake-up of timers: a sleep or retry notifies its wake time, and every claim
 round that leaves slots free asks the queue for the next one, so a due run is claimed on time, not at the poll.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import math
 import os
 import socket
+import uuid
+from dataclasses import dataclass
 
 import trio
 
-from hwe import committer, config, db, lifecycle, metrics, orchestrator, probes, queue
+from hwe import committer, config, db, lifecycle, metrics, orchestrator, probes, queue, workers
 
 logger = logging.getLogger(__name__)
+_VERSION = importlib.metadata.version("highway-engine")
 
 
 class _Wakeup:
@@ -51,6 +58,15 @@ class _Wakeup:
             self._due = math.inf
 
 
+@dataclass
+class _Control:
+    """What the claim loop obeys and the heartbeat reports: the live concurrency, the runs held, whether paused."""
+
+    concurrency: int
+    in_flight: int = 0
+    paused: bool = False
+
+
 async def serve_worker(settings: config.Settings) -> None:
     """Runs the worker until a stop signal has drained it."""
     if not settings.database_url:
@@ -58,6 +74,8 @@ async def serve_worker(settings: config.Settings) -> None:
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
     wakeup = _Wakeup()
     stop = trio.Event()
+    control = _Control(settings.worker_concurrency)
+    registry_id = uuid.uuid4()
     health = lifecycle.Health(settings.worker_health_file, settings.worker_poll_seconds, stop)
     with db.open_pool(settings.database_url, settings.pool_size) as pool:
         database = db.Database(pool, settings.pool_size)
@@ -69,12 +87,15 @@ async def serve_worker(settings: config.Settings) -> None:
             await nursery.start(lifecycle.watch_readiness, database, health, stop)
             await nursery.start(_listen, settings, wakeup)
             await nursery.start(writer.serve)
+            nursery.start_soon(_heartbeats, settings, database, registry_id, control, wakeup, stop)
             async with trio.open_nursery() as runs_nursery:
-                logger.info("worker %s ready on queue %s", worker_id, settings.worker_queue)
-                await _claim_loop(settings, database, writer, worker_id, wakeup, stop, health, runs_nursery)
+                logger.info("worker %s (%s) ready on queue %s", worker_id, registry_id, settings.worker_queue)
+                await _claim_loop(settings, database, writer, worker_id, control, wakeup, stop, health, runs_nursery)
                 logger.info("worker %s draining", worker_id)
                 runs_nursery.cancel_scope.deadline = trio.current_time() + settings.worker_drain_seconds
             nursery.cancel_scope.cancel()
+        with trio.move_on_after(5, shield=True):  # the registry shows it offline now, not after its heartbeats lapse
+            await _beat(settings, database, registry_id, control, "stopped")
     logger.info("worker %s stopped", worker_id)
 
 
@@ -83,12 +104,12 @@ async def _claim_loop(
     database: db.Database,
     writer: committer.Committer,
     worker_id: str,
+    control: _Control,
     wakeup: _Wakeup,
     stop: trio.Event,
     health: lifecycle.Health,
     runs_nursery: trio.Nursery,
 ) -> None:
-    in_flight = 0
     template_env = allowed_environment(settings.template_env)
     # True when the last claim filled every free slot: more runs are probably waiting, so a finished
     # run should claim again at once. Otherwise a finished run waits for a NOTIFY or the poll, which
@@ -96,18 +117,17 @@ async def _claim_loop(
     backlog = False
 
     async def run_one(claim: queue.ClaimedTask) -> None:
-        nonlocal in_flight
         try:
             await orchestrator.execute_claimed(database, writer, claim, settings.worker_lease_seconds, template_env)
         finally:
-            in_flight -= 1
-            _count_slots(settings, in_flight)
+            control.in_flight -= 1
+            _count_slots(settings, control)
             if backlog:
                 wakeup.set()
 
     while not stop.is_set():
         health.beat()
-        free = settings.worker_concurrency - in_flight
+        free = 0 if control.paused else control.concurrency - control.in_flight
         claims: list[queue.ClaimedTask] = []
         if free > 0:
             claimed = await database.run(_claim, settings, worker_id, free)
@@ -119,9 +139,9 @@ async def _claim_loop(
             metrics.RUNS_CLAIMED.inc(len(claims))
             _count_claims(claims)
             for claim in claims:
-                in_flight += 1
+                control.in_flight += 1
                 runs_nursery.start_soon(run_one, claim)
-            _count_slots(settings, in_flight)
+            _count_slots(settings, control)
             if claims:
                 logger.debug("claimed %s runs", len(claims))
         if not claims or len(claims) < free:
@@ -137,9 +157,66 @@ def _count_claims(claims: list[queue.ClaimedTask]) -> None:
             metrics.RUNS_STARTED.labels(claim.queue).inc()
 
 
-def _count_slots(settings: config.Settings, in_flight: int) -> None:
-    metrics.WORKER_SLOTS.labels(settings.worker_queue, "busy").set(in_flight)
-    metrics.WORKER_SLOTS.labels(settings.worker_queue, "free").set(settings.worker_concurrency - in_flight)
+def _count_slots(settings: config.Settings, control: _Control) -> None:
+    metrics.WORKER_SLOTS.labels(settings.worker_queue, "busy").set(control.in_flight)
+    # A paused worker has no slot to offer: its queue's alerts must not count it as capacity.
+    free = 0 if control.paused else max(control.concurrency - control.in_flight, 0)
+    metrics.WORKER_SLOTS.labels(settings.worker_queue, "free").set(free)
+
+
+async def _heartbeats(
+    settings: config.Settings,
+    database: db.Database,
+    registry_id: uuid.UUID,
+    control: _Control,
+    wakeup: _Wakeup,
+    stop: trio.Event,
+) -> None:
+    """Records the worker's heartbeat once per poll interval and obeys the commands it reads back."""
+    while True:
+        state = "draining" if stop.is_set() else "paused" if control.paused else "online"
+        commands = await _beat(settings, database, registry_id, control, state)
+        if commands is not None and not stop.is_set():
+            _obey(settings, commands, control, wakeup, stop)
+        await trio.sleep(settings.worker_poll_seconds)
+
+
+async def _beat(
+    settings: config.Settings, database: db.Database, registry_id: uuid.UUID, control: _Control, state: str
+) -> workers.Commands | None:
+    """One heartbeat; None when the database did not take it (the worker goes on, and shows offline if it lasts)."""
+    beat = workers.Heartbeat(
+        worker_id=registry_id,
+        queue_name=settings.worker_queue,
+        hostname=socket.gethostname(),
+        pid=os.getpid(),
+        version=_VERSION,
+        concurrency=control.concurrency,
+        in_flight=control.in_flight,
+        state=state,
+        heartbeat_seconds=settings.worker_poll_seconds,
+    )
+    try:
+        return await database.run(workers.record_heartbeat, beat)
+    except Exception as err:  # a lost heartbeat must not stop the runs; the readiness probe reports the database
+        logger.warning("worker %s could not record its heartbeat: %s", registry_id, type(err).__name__)
+        return None
+
+
+def _obey(
+    settings: config.Settings, commands: workers.Commands, control: _Control, wakeup: _Wakeup, stop: trio.Event
+) -> None:
+    if commands.requested_state == "draining":
+        logger.info("worker draining on request")
+        stop.set()
+        return
+    paused = commands.requested_state == "paused"
+    concurrency = commands.requested_concurrency or control.concurrency
+    if paused != control.paused or concurrency != control.concurrency:
+        logger.info("worker %s, concurrency %s, on request", "paused" if paused else "claiming", concurrency)
+        control.paused, control.concurrency = paused, concurrency
+        _count_slots(settings, control)
+        wakeup.set()  # claim now what a resume or a larger concurrency allows, not at the next poll
 
 
 async def _wait_for_work(wakeup: _Wakeup, stop: trio.Event, timeout: float) -> None:
