@@ -17,7 +17,7 @@ from typing import Any
 import isodate
 import trio
 
-from hwe import errors, metrics, tools
+from hwe import errors, metrics, signals, tools
 from hwe.interpreter import _control, _fork, _frame, _guards, _loops, _reflexive, _templating
 from hwe.interpreter._frame import Frame, Outcome
 from hwe.interpreter._plan import Step
@@ -74,7 +74,9 @@ async def _run_wait_or_event(frame: Frame, step: Step) -> Any:
         result = {"event_name": event_name}
     else:
         event_name = _as_text(step.task_id, "event_name", _templating.render(operator.event_name, frame.scope))
-        payload = await frame.ctx.wait_for_event(name, event_name, operator.timeout_seconds)
+        # `signal:NAME` and `update:NAME` wait for that message sent to this run only (hwe.signals).
+        waited_for = signals.scoped_event_name(frame.ctx.workflow_run_id, event_name)
+        payload = await frame.ctx.wait_for_event(name, waited_for, operator.timeout_seconds)
         result = {"event_name": event_name, "payload": payload}
     return await _frame.record(frame, step, result)
 
@@ -94,6 +96,7 @@ async def _run_task(frame: Frame, step: Step) -> Any:
                 body,
                 result_key=step.result_key,
                 advances_progress=frame.top_level,
+                output=call.output,
             )
         except errors.ToolError as err:
             if step.retry is None or attempt >= step.retry.max_attempts:

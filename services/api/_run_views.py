@@ -65,7 +65,7 @@ async def list_steps(request: Request) -> Response:
 
 
 async def get_step(request: Request) -> Response:
-    """One task of the run: its state, attempts, timings, error, result and checkpoints.
+    """One task of the run (`step_name` is its task id): its state, attempts, timings, error, result and checkpoints.
 
     ---
     tags: [runs]
@@ -75,7 +75,7 @@ async def get_step(request: Request) -> Response:
       404: {$ref: '#/components/responses/NotFound'}
     """
     history = await _history(request)
-    task_id = request.path_params["task_id"]
+    task_id = request.path_params["step_name"]
     step = next((s for s in _steps(history, detailed=True) if s["task_id"] == task_id), None)
     if step is None:
         raise errors.RunNotFound(f"the run's definition has no task {task_id!r}")
@@ -463,7 +463,7 @@ def _iso(value: datetime.datetime | None) -> str | None:
 
 routes = [
     Route("/api/v1/workflows/{workflow_run_id}/steps", list_steps, methods=["GET"]),
-    Route("/api/v1/workflows/{workflow_run_id}/steps/{task_id}", get_step, methods=["GET"]),
+    Route("/api/v1/workflows/{workflow_run_id}/steps/{step_name}", get_step, methods=["GET"]),
     Route("/api/v1/workflows/{workflow_run_id}/events", list_events, methods=["GET"]),
     Route("/api/v1/workflows/{workflow_run_id}/checkpoints", list_checkpoints, methods=["GET"]),
     Route("/api/v1/workflows/{workflow_run_id}/graph", get_graph, methods=["GET"]),
