@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from hwe import apps, artifacts, circuit, committer, db, errors, events, queue
+from hwe import apps, artifacts, circuit, committer, db, errors, events, queue, task_logs
 
 T = TypeVar("T")
 # Writes committed in a step's transaction, given the step's result and the connection.
@@ -111,6 +111,7 @@ class DurableContext:
         result_key: str | None = None,
         advances_progress: bool = False,
         also: Write | None = None,
+        output: task_logs.Output | None = None,
     ) -> Any:
         """Runs `fn(*args)` once and returns its committed result.
 
@@ -126,6 +127,8 @@ class DurableContext:
             advances_progress: the step is one of the workflow's tasks (counted in `progress`).
             also: more writes (such as creating child runs) committed in the step's transaction,
                 so they happen exactly when its result is committed; given the result.
+            output: the capture `fn` writes its output to; what this attempt wrote (the step's n-th use of
+                `name` is attempt n) is stored with its checkpoint.
 
         Raises:
             ToolError: `fn` failed (now or, on replay, when it was first run).
@@ -133,7 +136,8 @@ class DurableContext:
         """
         step_name, checkpoint = self.open_step(name)
         if checkpoint is None:
-            checkpoint = await self._run_step(step_name, fn, args, result_key, advances_progress, also)
+            attempt = (name, self._name_counts[name]) if output is not None else None
+            checkpoint = await self._run_step(step_name, fn, args, result_key, advances_progress, also, output, attempt)
         elif advances_progress and checkpoint.status == "ok":
             self._progress += 1
         return outcome(checkpoint)
@@ -203,7 +207,11 @@ class DurableContext:
         result_key: str | None,
         task: bool,
         also: Write | None,
+        output: task_logs.Output | None = None,
+        attempt: tuple[str, int] | None = None,
     ) -> queue.Checkpoint:
+        if output is not None:
+            output.start()
         try:
             value = fn(*args)
             if inspect.isawaitable(value):
@@ -211,14 +219,21 @@ class DurableContext:
             _require_json(step_name, value)
         except errors.ToolError as err:
             failure = {"type": type(err).__name__, "message": str(err)}
-            return await self._commit(step_name, failure, {}, status="error", progress=self._progress if task else None)
+            written = _taken(output, self._tenant_id, attempt)
+            progress = self._progress if task else None
+            return await self._commit(step_name, failure, {}, status="error", progress=progress, output=written)
         context_patch = {result_key: value} if result_key else {}
         if task:
             # Counted before the commit is awaited: steps finishing together each get their own count.
             self._progress += 1
         write = None if also is None else functools.partial(also, value)
         return await self._commit(
-            step_name, value, context_patch, progress=self._progress if task else None, also=write
+            step_name,
+            value,
+            context_patch,
+            progress=self._progress if task else None,
+            also=write,
+            output=_taken(output, self._tenant_id, attempt),
         )
 
     async def sleep(
@@ -299,6 +314,7 @@ class DurableContext:
         status: str = "ok",
         also: Callable[[db.Connection], None] | None = None,
         progress: int | None = None,
+        output: task_logs.AttemptOutput | None = None,
     ) -> queue.Checkpoint:
         checkpoint = queue.Checkpoint(step_name, self._position, status, state)
         write = queue.StepWrite(
@@ -311,6 +327,7 @@ class DurableContext:
             status,
             current_step=None if progress is None else step_name,
             progress_completed=progress,
+            output=output,
         )
         if also is None:  # with the other runs' checkpoints of its batch, in one statement
             written = bool(await self._writer.write_combined(queue.checkpoint_steps, write))
@@ -353,6 +370,15 @@ def _write_with(conn: db.Connection, write: queue.StepWrite, also: Callable[[db.
     if written:
         also(conn)
     return written
+
+
+def _taken(
+    output: task_logs.Output | None, tenant_id: str, attempt: tuple[str, int] | None
+) -> task_logs.AttemptOutput | None:
+    """What the attempt (task name, number) wrote to its capture, or None."""
+    if output is None or attempt is None:
+        return None
+    return output.take(tenant_id, *attempt)
 
 
 def task_of(step_name: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import trio
 
-from hwe import children, committer, db, durable, errors, events, interpreter, metrics, queue, runs
+from hwe import activities, children, committer, db, durable, errors, events, interpreter, metrics, queue, runs
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +152,8 @@ async def _keep_lease(
 def _heartbeat(conn: db.Connection, claim: queue.ClaimedTask, lease_seconds: float) -> None:
     with conn.transaction():
         queue.heartbeat_run(conn, claim, lease_seconds)
+        if claim.parent_run_id is not None:  # only a child run can be an activity, whose heartbeats are kept
+            activities.record_heartbeat(conn, claim, lease_seconds)
 
 
 # The three outcomes, side by side. Each is one transaction: queue rows first, then the workflow

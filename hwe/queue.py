@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from hwe import db, errors
+from hwe import db, errors, task_logs
 
 RETRY_NONE: dict[str, Any] = {"kind": "none"}
 MAX_RETRY_DELAY_SECONDS = 86_400.0
@@ -164,6 +164,7 @@ class StepWrite:
     status: str = "ok"
     current_step: str | None = None
     progress_completed: int | None = None
+    output: task_logs.AttemptOutput | None = None  # what the attempt wrote, stored with its checkpoint
 
 
 def checkpoint_step(
@@ -213,7 +214,7 @@ def checkpoint_steps(conn: db.Connection, writes: list[StepWrite]) -> list[bool 
                 this_round[key] = (index, write)
         for queue_name in {queue_name for queue_name, _ in this_round}:
             batch = [(index, write) for (name, _), (index, write) in this_round.items() if name == queue_name]
-            rows = db.execute(conn, "checkpoint_steps", _step_columns([write for _, write in batch]), queue=queue_name)
+            rows = _checkpoint_round(conn, queue_name, [write for _, write in batch])
             for (index, write), row in zip(batch, rows, strict=True):
                 if row["fenced"]:
                     outcomes[index] = bool(row["written"])
@@ -223,6 +224,12 @@ def checkpoint_steps(conn: db.Connection, writes: list[StepWrite]) -> list[bool 
                     )
         pending = later
     return outcomes
+
+
+def _checkpoint_round(conn: db.Connection, queue_name: str, writes: list[StepWrite]) -> list[db.Row]:
+    """One statement for a round: the steps' checkpoints, their runs' projection and their attempt output."""
+    logs = task_logs.log_rows([w.output for w in writes])
+    return db.execute(conn, "checkpoint_steps", {**_step_columns(writes), "logs": logs}, queue=queue_name)
 
 
 def _step_columns(writes: list[StepWrite]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hwe import durable, errors, tools
+from hwe import durable, errors, task_logs, tools
 from hwe.interpreter import _templating
 
 if TYPE_CHECKING:
@@ -135,5 +135,6 @@ def tool_call(
         context=frame.ctx,
         step_prefix=f"{step_name}/",
         tool_name=function,
+        output=task_logs.Output(function),
     )
     return tool, call

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from hwe import durable
+    from hwe import durable, task_logs
 
 _BUILTIN_MODULES = (
     "hwe.tools.shell",
@@ -47,6 +47,8 @@ class ToolCall:
     context: durable.DurableContext | None = None
     step_prefix: str = ""
     tool_name: str = ""
+    # Where a tool puts what its process wrote (stored with the attempt); None when nothing keeps it.
+    output: task_logs.Output | None = None
 
 
 ToolFunction = Callable[[ToolCall], Awaitable[Any]]

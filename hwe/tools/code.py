@@ -44,6 +44,9 @@ async def execute(call: tools.ToolCall) -> Any:
             )
     if scope.cancelled_caught:
         raise errors.PermanentError(f"the code ran longer than {timeout:g} seconds")
+    if call.output is not None:  # stored with the attempt
+        call.output.add("stdout", completed.stdout)
+        call.output.add("stderr", completed.stderr)
     return _result(completed)
 
 

@@ -89,6 +89,8 @@ async def _run_child(
             process.kill()
         with trio.CancelScope(shield=True):
             await process.wait()
+        if call.output is not None:  # the function's prints (its stdout is the protocol), stored with the attempt
+            call.output.add_file("stderr", stderr_path)
 
 
 async def _serve(ctx: durable.DurableContext, prefix: str, message: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """`tools.shell.run`: runs one shell command and returns `{stdout, stderr, returncode}`.
 
 The command runs under /bin/sh with a minimal environment (never the engine's own, which holds
-database URLs and secrets). A non-zero exit fails the task with a PermanentError.
+database URLs and secrets). A non-zero exit fails the task with a PermanentError. What the command
+wrote also goes to the call's output capture, which stores it (capped) with the attempt.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ async def run(call: tools.ToolCall) -> dict[str, Any]:
         start_new_session=True,
         deliver_cancel=_kill_process_group,
     )
+    if call.output is not None:  # stored with the attempt, so a failed command's output can be read
+        call.output.add("stdout", completed.stdout)
+        call.output.add("stderr", completed.stderr)
+        if completed.returncode != 0:
+            call.output.log(f"command exited with status {completed.returncode}")
     result: dict[str, Any] = {
         "stdout": completed.stdout.decode("utf-8", errors="replace"),
         "stderr": completed.stderr.decode("utf-8", errors="replace"),

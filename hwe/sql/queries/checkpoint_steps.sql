@@ -4,7 +4,9 @@
 -- (and extends their leases) it still holds; checkpoints and projections are written only through those rows
 -- (lock order: runs, then workflow_run). A step that already has a checkpoint keeps its first result.
 -- current_step and progress change only for steps that are workflow tasks (non-NULL progress);
--- progress never goes back when concurrent steps commit out of order. One row per input: fenced, written.
+-- progress never goes back when concurrent steps commit out of order. `logs` holds the attempt output of the
+-- batch's steps (one object per stream of an attempt, its `ordinal` naming its input row; an empty array when none
+-- printed anything): only a written step's output is stored (hwe.task_log). One row per input: fenced, written.
 WITH input AS (
     SELECT *
     FROM unnest(%(run_ids)s::uuid[], %(fencing_tokens)s::bigint[], %(lease_seconds)s::float8[],
@@ -33,6 +35,17 @@ WITH input AS (
         updated_at = hwe.current_time()
     FROM fence f JOIN input i ON i.ordinal = f.ordinal
     WHERE w.workflow_run_id = i.workflow_run_id
+), logs AS (
+    INSERT INTO hwe.task_log (tenant_id, workflow_run_id, task_id, attempt, stream, content, size_bytes,
+                              dropped_bytes, status, tool, started_at, logged_at)
+    SELECT l.tenant_id, i.workflow_run_id, l.task_id, l.attempt, l.stream, l.content, l.size_bytes, l.dropped_bytes,
+           i.status, l.tool, hwe.current_time() - make_interval(secs => l.seconds), hwe.current_time()
+    FROM jsonb_to_recordset(%(logs)s::jsonb)
+         AS l(ordinal bigint, tenant_id text, task_id text, attempt integer, stream text, content text,
+              size_bytes bigint, dropped_bytes bigint, tool text, seconds float8)
+    JOIN input i ON i.ordinal = l.ordinal
+    JOIN fence f ON f.ordinal = l.ordinal
+    JOIN checkpoint c ON c.task_id = f.task_id AND c.step_name = i.step_name
 )
 SELECT i.ordinal, f.run_id IS NOT NULL AS fenced,
        EXISTS (SELECT 1 FROM checkpoint c WHERE c.task_id = f.task_id AND c.step_name = i.step_name) AS written
