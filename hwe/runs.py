@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from hwe import api_records, children, db, errors, events, interpreter, queue, tenants
+from hwe import api_records, children, db, definitions, errors, events, interpreter, queue, tenants
 
 ROOT_TASK_NAME = "workflow"
 TERMINAL_STATES = ("completed", "failed", "cancelled")
@@ -52,7 +52,10 @@ def submit_run(
     max_attempts: int,
     api_record: api_records.ApiRequest | None = None,
 ) -> Submission:
-    """Validates and submits a workflow run with its root task.
+    """Validates and submits a workflow run with its root task; stores its definition as a version of its name.
+
+    The definition becomes the next stored version of its name unless the tenant has stored its content
+    before (then nothing is added), so child workflows and tools.workflow.execute find it by name.
 
     Args:
         conn: the connection; on an autocommit one the run is created in one round trip and one commit.
@@ -84,8 +87,12 @@ def submit_run(
         request_hash=request_hash,
         max_attempts=max_attempts,
         api_detail=None if api_record is None else api_records.detail(api_record, "ok"),
+        store_definition=True,
     )
     if created is not None:
+        if not created.definition_stored:
+            # A concurrent store of another content under this name took the version number first.
+            definitions.store_definition(conn, principal.tenant_id, definition)
         return Submission(created.workflow_run_id, created=True)
     # The key is taken: a statement of its own sees the run even when it committed after the insert began.
     existing = db.execute(
@@ -160,6 +167,7 @@ class _CreatedRun:
     workflow_run_id: uuid.UUID
     task_id: uuid.UUID
     queue_run_id: uuid.UUID
+    definition_stored: bool
 
 
 def _create_run(
@@ -176,10 +184,13 @@ def _create_run(
     workflow_run_id: uuid.UUID | None = None,
     parent_run_id: uuid.UUID | None = None,
     api_detail: Jsonb | None = None,
+    store_definition: bool = False,
 ) -> _CreatedRun | None:
     """Inserts the run row, its root task and its audit records; None when the idempotency key is taken.
 
     `api_detail` is the detail of the `api_request` record of the API call creating the run, if one does.
+    With `store_definition` the definition is stored as a version of its name in the same statement
+    (unless its content is stored already); `definition_stored` is False when that lost a race.
     """
     run_id, task_id, queue_run_id = workflow_run_id or uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     inserted = db.execute(
@@ -207,12 +218,14 @@ def _create_run(
             "detail": Jsonb({"workflow_name": plan.name, "tasks": len(plan.steps)}),
             "api_detail": api_detail,
             "channel": db.queue_channel(queue_name),
+            "definition_hash": definitions.content_hash(definition),
+            "store_definition": store_definition,
         },
         queue=queue_name,
     )
     if not inserted:
         return None
-    return _CreatedRun(run_id, task_id, queue_run_id)
+    return _CreatedRun(run_id, task_id, queue_run_id, bool(inserted[0]["definition_stored"]))
 
 
 def start_child_run(

@@ -31,14 +31,14 @@ def add_parser(commands: Any) -> None:
     store = actions.add_parser("store", help="store a definition (.json, .yaml or .py); prints NAME VERSION")
     store.add_argument("file", type=Path, metavar="FILE", help="FILE.json, FILE.yaml or FILE.py, as hwe submit")
     store.add_argument("--json", action="store_true", help="print the API's data as JSON instead")
-    listing = actions.add_parser("list", help="list the stored versions: name, version, sha256, created")
+    listing = actions.add_parser("list", help="list the stored versions: name, version, hash, created")
     listing.add_argument("--name", help="only the versions of this definition")
     listing.add_argument("--json", action="store_true", help="print the API's data as JSON instead")
     get = actions.add_parser("get", help="print a stored definition (JSON): NAME [VERSION], or --hash SHA256")
     get.add_argument("name", metavar="NAME", nargs="?", help="the definition's name")
     get.add_argument("version", metavar="VERSION", nargs="?", type=_version, help="its version (default: latest)")
     get.add_argument("--hash", metavar="SHA256", help="the SHA-256 of its canonical JSON, instead of NAME")
-    get.add_argument("--json", action="store_true", help="print name, version, sha256 and created too")
+    get.add_argument("--json", action="store_true", help="print its name, version, hash and created too")
 
 
 def run(settings: config.Settings, args: argparse.Namespace) -> int:
@@ -61,19 +61,22 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
     if args.json:
         _views.print_json(found)
     elif args.action == "store":
-        _api.note(f"{'stored' if found['created'] else 'already stored'} {found['name']} as version {found['version']}")
-        _api.result(f"{found['name']} {found['version']}")
+        stored = "stored" if found["created"] else "already stored"
+        _api.note(f"{stored} {found['workflow_name']} as version {found['version']}")
+        _api.result(f"{found['workflow_name']} {found['version']}")
     elif args.action == "list":
-        rows = [(i["name"], i["version"], i["sha256"], _views.time_cell(i["created_at"])) for i in found]
+        rows = [
+            (i["workflow_name"], i["version"], i["definition_hash"], _views.time_cell(i["created_at"])) for i in found
+        ]
         _views.print_table(f"{len(found)} stored version(s)", COLUMNS, rows)
     else:
-        _views.print_json(found["definition"])
+        _views.print_json(found["definition_json"])
     return 0
 
 
 def _get(api: _api.Api, command: str, args: argparse.Namespace) -> dict[str, Any]:
     if args.hash is not None:
-        found: dict[str, Any] = api.call("GET", f"{PATH}/by-hash/{parse.quote(args.hash, safe='')}")
+        found: dict[str, Any] = api.call("GET", f"/api/v1/workflows/by-hash/{parse.quote(args.hash, safe='')}")
         return found
     version = args.version
     if version is None:
@@ -81,7 +84,7 @@ def _get(api: _api.Api, command: str, args: argparse.Namespace) -> dict[str, Any
         if not versions:
             return dict(_api.fail(command, f"no stored definition named {args.name!r} in your tenant"))
         version = max(item["version"] for item in versions)
-    found = api.call("GET", f"{PATH}/{parse.quote(args.name, safe='')}/versions/{version}")
+    found = api.call("GET", f"/api/v1/workflows/{parse.quote(args.name, safe='')}/versions/{version}")
     return found
 
 

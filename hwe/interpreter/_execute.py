@@ -39,9 +39,12 @@ async def run_workflow(
     """
     run_id = str(ctx.workflow_run_id)
     variables = copy.deepcopy(plan.variables)  # the Plan is shared by every run of its definition: never alias it
+    # A submission's inputs override the definition's variables of the same name, so a bare `{{name}}`
+    # reads the caller's value before the default; the run's own names below still win over both.
+    merged = {**variables, **inputs}
     scope: dict[str, Any] = {
-        **variables,
-        "inputs": {**variables, **inputs},
+        **merged,
+        "inputs": dict(merged),
         "workflow_run_id": run_id,
         "workflow_id": run_id,
         "ENV": dict(template_env),

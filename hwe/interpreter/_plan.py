@@ -180,6 +180,8 @@ def _plan_of(canonical: str, strict: bool) -> Plan:
 
 
 def _check_new(definition: Any) -> Plan:
+    if isinstance(definition, dict):
+        _check_text_fields(definition)
     if isinstance(definition, dict) and isinstance(definition.get("tasks", {}), dict):
         fields.check_definition(definition)
         if not definition.get("tasks"):
@@ -267,8 +269,13 @@ def _check_operator(key: str, operator: Any) -> None:
             f"task {key!r}: field 'operator_type': {operator.operator_type!r} is not supported by this "
             f"engine version (supported: {', '.join(SUPPORTED_OPERATORS)})"
         )
-    if operator.operator_type in ("task", "activity") and tools.get(operator.function) is None:
-        raise errors.InvalidWorkflow(f"task {key!r}: field 'function': unknown tool {operator.function!r}")
+    if operator.operator_type in ("task", "activity"):
+        # A task whose fields fit no task model may still parse as another operator (highway_dsl's union).
+        function = getattr(operator, "function", None)
+        if not isinstance(function, str):
+            raise errors.InvalidWorkflow(f"task {key!r}: field 'function': a tool name (a string) is required")
+        if tools.get(function) is None:
+            raise errors.InvalidWorkflow(f"task {key!r}: field 'function': unknown tool {function!r}")
     if operator.operator_type == "reflexive":
         for field in ("generator", "verifier"):
             if tools.get(getattr(operator, field)) is None:
@@ -362,22 +369,46 @@ def _retry(policy: Any) -> Retry | None:
     )
 
 
+# Fields highway_dsl's own validators read as text before pydantic checks their type (a number there
+# raises TypeError inside highway_dsl), so their type is checked first.
+_TEXT_FIELDS = (("name", True), ("version", False))
+
+
 def _validate(definition: dict[str, Any]) -> Workflow:
     # highway_dsl reports a bad task without its id, so each task is validated alone first, in a
     # one-task workflow, to name it. Its validators rewrite the dict they get, so they get copies.
+    _check_text_fields(definition)
     tasks = definition.get("tasks")
     if isinstance(tasks, dict):
         for key, task in tasks.items():
             if not isinstance(task, dict):
                 raise errors.InvalidWorkflow(f"task {key!r}: must be a JSON object")
-            try:
-                Workflow.model_validate({"name": "probe", "tasks": {key: copy.deepcopy(task)}})
-            except pydantic.ValidationError as err:
-                raise errors.InvalidWorkflow(_describe(err, f"task {key!r}")) from err
+            if not isinstance(task.get("operator_type", ""), str):
+                raise errors.InvalidWorkflow(f"task {key!r}: field 'operator_type': a string is required")
+            _validated(f"task {key!r}", {"name": "probe", "tasks": {key: copy.deepcopy(task)}})
+    return _validated("workflow_definition", copy.deepcopy(definition))
+
+
+def _check_text_fields(definition: dict[str, Any]) -> None:
+    for field, required in _TEXT_FIELDS:
+        value = definition.get(field)
+        if not isinstance(value, str) and (required or field in definition):
+            raise errors.InvalidWorkflow(f"field {field!r}: a string is required, not {_json_type(value)}")
+
+
+def _validated(subject: str, definition: dict[str, Any]) -> Workflow:
     try:
-        return Workflow.model_validate(copy.deepcopy(definition))
+        return Workflow.model_validate(definition)
     except pydantic.ValidationError as err:
-        raise errors.InvalidWorkflow(_describe(err, "workflow_definition")) from err
+        raise errors.InvalidWorkflow(_describe(err, subject)) from err
+    except (TypeError, ValueError, AttributeError, KeyError) as err:
+        # highway_dsl's own validators assume the types they read; a value of another type is the caller's error.
+        raise errors.InvalidWorkflow(f"{subject}: a field has a value of the wrong type ({err})") from err
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _describe(err: pydantic.ValidationError, subject: str) -> str:

@@ -6,4 +6,4 @@ SELECT %(tenant_id)s, %(name)s, coalesce(max(version), 0) + 1, %(content_hash)s,
 FROM hwe.workflow_definition
 WHERE tenant_id = %(tenant_id)s AND name = %(name)s
 ON CONFLICT (tenant_id, content_hash) DO NOTHING
-RETURNING name, version, content_hash, definition, created_at
+RETURNING name, version, content_hash, definition, created_at, deprecated_at

@@ -14,6 +14,7 @@ from tests.integration.conftest import Tenant
 from tests.workflow_examples import load
 
 DEFINITIONS = "/api/v1/workflows/definitions"
+WORKFLOWS = "/api/v1/workflows"
 
 
 def _store(client: httpx.Client, definition: dict[str, Any]) -> httpx.Response:
@@ -38,9 +39,9 @@ def test_storing_a_new_definition_answers_201_with_version_1_and_its_content_has
 
     assert response.status_code == 201, response.text
     data = response.json()["data"]
-    assert (data["name"], data["version"], data["created"]) == ("three_shell_steps", 1, True)
-    assert data["sha256"] == _canonical_hash(definition)
-    assert data["definition"] == definition
+    assert (data["workflow_name"], data["version"], data["created"]) == ("three_shell_steps", 1, True)
+    assert data["definition_hash"] == data["definition_id"] == _canonical_hash(definition)
+    assert data["definition_json"] == definition
 
 
 def test_storing_the_same_content_again_answers_200_with_the_same_version(tenant: Tenant) -> None:
@@ -103,12 +104,12 @@ def test_list_shows_every_stored_version_by_name_newest_first_without_json(tenan
 
     items = tenant.client.get(DEFINITIONS).json()["data"]["items"]
 
-    assert [(i["name"], i["version"]) for i in items] == [
+    assert [(i["workflow_name"], i["version"]) for i in items] == [
         ("failing_second_step", 1),
         ("three_shell_steps", 2),
         ("three_shell_steps", 1),
     ]
-    assert all("definition" not in i and len(i["sha256"]) == 64 for i in items)
+    assert all("definition_json" not in i and len(i["definition_hash"]) == 64 for i in items)
 
 
 def test_list_name_filter_shows_only_that_name(tenant: Tenant) -> None:
@@ -117,7 +118,7 @@ def test_list_name_filter_shows_only_that_name(tenant: Tenant) -> None:
 
     items = tenant.client.get(DEFINITIONS, params={"name": "failing_second_step"}).json()["data"]["items"]
 
-    assert [i["name"] for i in items] == ["failing_second_step"]
+    assert [i["workflow_name"] for i in items] == ["failing_second_step"]
 
 
 def test_a_version_is_read_by_name_and_number(tenant: Tenant) -> None:
@@ -125,17 +126,17 @@ def test_a_version_is_read_by_name_and_number(tenant: Tenant) -> None:
     _store(tenant.client, definition)
     _store(tenant.client, _changed(definition, "v2"))
 
-    response = tenant.client.get(f"{DEFINITIONS}/three_shell_steps/versions/1")
+    response = tenant.client.get(f"{WORKFLOWS}/three_shell_steps/versions/1")
 
     assert response.status_code == 200
-    assert response.json()["data"]["definition"] == definition
+    assert response.json()["data"]["definition_json"] == definition
 
 
 def test_an_unknown_name_or_version_answers_404(tenant: Tenant) -> None:
     _store(tenant.client, load("three_shell_steps"))
 
     for path in ("three_shell_steps/versions/2", "nope/versions/1", "three_shell_steps/versions/one"):
-        response = tenant.client.get(f"{DEFINITIONS}/{path}")
+        response = tenant.client.get(f"{WORKFLOWS}/{path}")
         assert response.status_code == 404, path
         assert response.json()["code"] == "not_found"
 
@@ -143,15 +144,15 @@ def test_an_unknown_name_or_version_answers_404(tenant: Tenant) -> None:
 def test_a_definition_is_read_by_its_content_hash(tenant: Tenant) -> None:
     stored = _store(tenant.client, load("three_shell_steps")).json()["data"]
 
-    response = tenant.client.get(f"{DEFINITIONS}/by-hash/{stored['sha256']}")
+    response = tenant.client.get(f"{WORKFLOWS}/by-hash/{stored['definition_hash']}")
 
     assert response.status_code == 200
-    assert (response.json()["data"]["name"], response.json()["data"]["version"]) == ("three_shell_steps", 1)
+    assert (response.json()["data"]["workflow_name"], response.json()["data"]["version"]) == ("three_shell_steps", 1)
 
 
 def test_an_unknown_or_malformed_hash_answers_404(tenant: Tenant) -> None:
-    assert tenant.client.get(f"{DEFINITIONS}/by-hash/{'0' * 64}").status_code == 404
-    assert tenant.client.get(f"{DEFINITIONS}/by-hash/xyz").status_code == 404
+    assert tenant.client.get(f"{WORKFLOWS}/by-hash/{'0' * 64}").status_code == 404
+    assert tenant.client.get(f"{WORKFLOWS}/by-hash/xyz").status_code == 404
 
 
 def test_another_tenants_definitions_are_neither_listed_nor_readable(make_tenant: Any) -> None:
@@ -159,8 +160,8 @@ def test_another_tenants_definitions_are_neither_listed_nor_readable(make_tenant
     stored = _store(owner.client, load("three_shell_steps")).json()["data"]
 
     assert other.client.get(DEFINITIONS).json()["data"]["items"] == []
-    assert other.client.get(f"{DEFINITIONS}/by-hash/{stored['sha256']}").status_code == 404
-    assert other.client.get(f"{DEFINITIONS}/three_shell_steps/versions/1").status_code == 404
+    assert other.client.get(f"{WORKFLOWS}/by-hash/{stored['definition_hash']}").status_code == 404
+    assert other.client.get(f"{WORKFLOWS}/three_shell_steps/versions/1").status_code == 404
 
 
 def test_an_invalid_definition_is_refused_with_the_task_and_field_and_not_stored(tenant: Tenant) -> None:

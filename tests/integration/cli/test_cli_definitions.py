@@ -32,7 +32,7 @@ def test_get_prints_the_latest_version_and_list_shows_every_one(tenant: Tenant, 
 
     latest = hwe(tenant, "definitions", "get", "three_shell_steps")
     listed = json.loads(hwe(tenant, "definitions", "list", "--json").stdout)
-    by_hash = hwe(tenant, "definitions", "get", "--hash", listed[-1]["sha256"], "--json")
+    by_hash = hwe(tenant, "definitions", "get", "--hash", listed[-1]["definition_hash"], "--json")
 
     assert latest.returncode == 0, latest.stderr
     assert json.loads(latest.stdout)["description"] == "second"
