@@ -77,3 +77,9 @@ def delete_artifact(conn: db.Connection, tenant_id: str, artifact_id: str) -> No
     """
     if not db.execute(conn, "delete_artifact", {"tenant_id": tenant_id, "artifact_id": artifact_id}):
         raise errors.ArtifactNotFound(f"artifact {artifact_id} not found")
+
+
+def list_artifacts(conn: db.Connection, tenant_id: str, *, after: str | None, limit: int) -> list[Artifact]:
+    """Up to `limit` of the tenant's artifacts' metadata, by id, after the id `after` (None: from the first)."""
+    rows = db.execute(conn, "list_artifacts", {"tenant_id": tenant_id, "after": after, "limit": limit})
+    return [Artifact(**row) for row in rows]

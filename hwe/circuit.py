@@ -207,3 +207,71 @@ def _entered(tenant_id: str, function_name: str, state: str) -> None:
     metrics.CIRCUIT_TRANSITIONS.labels(state=state).inc()
     log = logger.warning if state == "open" else logger.info
     log("circuit breaker for %s of tenant %s is now %s", function_name, tenant_id, state)
+
+
+# What the API reads and resets: a tenant's breakers, named by their tool function (the "resource key").
+STATES = ("closed", "open", "half_open")
+
+
+def breaker_view(row: db.Row) -> dict[str, Any]:
+    """A breaker as the API shows it; `seconds_until_reopen` is the time left before an open one admits a probe."""
+    open_until: datetime | None = row["open_until"]
+    remaining = None
+    if row["state"] == "open" and open_until is not None:
+        remaining = round(max(0.0, (open_until - row["now"]).total_seconds()), 3)
+    return {
+        "resource_key": row["function_name"],
+        "state": row["state"],
+        "failure_count": row["consecutive_failures"],
+        "success_count": row["consecutive_successes"],
+        "open_until": None if open_until is None else open_until.isoformat(),
+        "seconds_until_reopen": remaining,
+        "updated_at": row["updated_at"].isoformat(),
+    }
+
+
+def list_circuit_breakers(
+    conn: db.Connection, tenant_id: str, *, state: str | None, after: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` of the tenant's breakers by tool function, after the function `after`, in `state` if given."""
+    params = {"tenant_id": tenant_id, "state": state, "after": after, "limit": limit}
+    return [breaker_view(row) for row in db.execute(conn, "list_circuit_breakers", params)]
+
+
+def count_circuit_breakers(conn: db.Connection, tenant_id: str) -> dict[str, int]:
+    """How many breakers the tenant has, in all and by state."""
+    row = db.execute(conn, "count_circuit_breakers", {"tenant_id": tenant_id})[0]
+    return {key: int(row[key]) for key in ("total", "open", "closed", "half_open")}
+
+
+def get_circuit_breaker(conn: db.Connection, tenant_id: str, function_name: str) -> dict[str, Any]:
+    """The tenant's breaker for one tool function.
+
+    Raises:
+        NotFound: the tenant has no breaker for it (no call through it failed yet, or it was reset).
+    """
+    rows = db.execute(conn, "get_circuit_breaker", {"tenant_id": tenant_id, "function_name": function_name})
+    if not rows:
+        raise errors.NotFound(f"no circuit breaker for {function_name!r}")
+    return breaker_view(rows[0])
+
+
+def reset_circuit_breaker(conn: db.Connection, tenant_id: str, function_name: str) -> str:
+    """Closes the tenant's breaker for one tool function, forgetting its counts; returns the state it had.
+
+    Raises:
+        NotFound: the tenant has no breaker for it.
+    """
+    rows = db.execute(conn, "reset_circuit_breaker", {"tenant_id": tenant_id, "function_name": function_name})
+    if not rows:
+        raise errors.NotFound(f"no circuit breaker for {function_name!r}")
+    previous: str = rows[0]["previous_state"]
+    logger.info("circuit breaker for %s of tenant %s reset (was %s)", function_name, tenant_id, previous)
+    return previous
+
+
+def reset_circuit_breakers(conn: db.Connection, tenant_id: str) -> int:
+    """Closes every breaker of the tenant, forgetting their counts; returns how many there were."""
+    reset: int = db.execute(conn, "reset_circuit_breakers", {"tenant_id": tenant_id})[0]["reset"]
+    logger.info("%s circuit breaker(s) of tenant %s reset", reset, tenant_id)
+    return reset

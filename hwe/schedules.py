@@ -1,7 +1,8 @@
 """Cron schedules of a tenant's workflow, and firing the due ones exactly once.
 
 Called by the API and the CLI to create, read, change, pause, resume and delete a tenant's
-schedules, and by the scheduler service, which calls `fire_due_schedule` in a loop. Fire times and
+schedules, and by the scheduler service, which calls `fire_due_schedule` in a loop (the API's scan,
+`scan_due_schedules`, does the same for one tenant on request). Fire times and
 the catch-up decision come from `hwe.cadence`. Replicas claim a due schedule with `FOR UPDATE SKIP
 LOCKED`: two never fire the same schedule at once and neither waits for the other (a plain `FOR
 UPDATE` would queue every replica behind one). The primary key of `hwe.schedule_fire` then makes each
@@ -218,7 +219,12 @@ def delete_schedule(conn: db.Connection, tenant_id: str, schedule_id: uuid.UUID)
 
 
 def fire_due_schedule(
-    conn: db.Connection, *, exclude: Collection[uuid.UUID], misfire_grace: timedelta, max_attempts: int
+    conn: db.Connection,
+    *,
+    exclude: Collection[uuid.UUID],
+    misfire_grace: timedelta,
+    max_attempts: int,
+    tenant_id: str | None = None,
 ) -> ScheduleFiring | None:
     """Claims one due schedule and fires it, in one transaction; None when no schedule is due.
 
@@ -227,16 +233,21 @@ def fire_due_schedule(
     idempotency key `schedule:<schedule_id>:<fire time>`.
 
     Args:
-        conn: an autocommit connection; this function owns the transaction.
+        conn: an autocommit connection; this function owns the transaction (a savepoint inside the
+            caller's, when it has one).
         exclude: schedules not to claim (the caller's failed ones this tick).
         misfire_grace: see `cadence.plan_fires`.
         max_attempts: attempts of each submitted run's root task.
+        tenant_id: claim only this tenant's schedules (the API's scan); None: any tenant's (the scheduler).
 
     Raises:
         ScheduleFireFailed: the schedule's definition or inputs no longer run; nothing was written.
     """
     with conn.transaction():
-        rows = db.execute(conn, "claim_due_schedule", {"exclude": list(exclude)})
+        if tenant_id is None:
+            rows = db.execute(conn, "claim_due_schedule", {"exclude": list(exclude)})
+        else:
+            rows = db.execute(conn, "claim_tenant_due_schedule", {"tenant_id": tenant_id, "exclude": list(exclude)})
         if not rows:
             return None
         row = rows[0]
@@ -244,6 +255,59 @@ def fire_due_schedule(
             return _fire(conn, row, misfire_grace, max_attempts)
         except errors.HighwayError as err:
             raise errors.ScheduleFireFailed(str(row["schedule_id"]), str(err)) from err
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What one scan of a tenant's due schedules did: its firings, and the schedules that failed to fire."""
+
+    firings: list[ScheduleFiring]
+    failed: list[errors.ScheduleFireFailed]
+    more_due: bool
+
+
+def scan_due_schedules(
+    conn: db.Connection, tenant_id: str, *, misfire_grace: timedelta, max_attempts: int, max_claims: int
+) -> Scan:
+    """Fires the tenant's due schedules now, as the scheduler would, claiming at most `max_claims` of them.
+
+    Each claim is `fire_due_schedule` (SKIP LOCKED, and the `hwe.schedule_fire` primary key), so a scan
+    racing the scheduler or another scan fires every fire time once. A schedule that fails to fire is
+    reported and left out of the rest of the scan. `more_due`: the scan stopped at `max_claims`.
+    """
+    firings: list[ScheduleFiring] = []
+    failed: list[errors.ScheduleFireFailed] = []
+    excluded: set[uuid.UUID] = set()
+    for _ in range(max_claims):
+        try:
+            firing = fire_due_schedule(
+                conn, exclude=excluded, misfire_grace=misfire_grace, max_attempts=max_attempts, tenant_id=tenant_id
+            )
+        except errors.ScheduleFireFailed as err:
+            failed.append(err)
+            excluded.add(uuid.UUID(err.schedule_id))
+            continue
+        if firing is None:
+            return Scan(firings, failed, more_due=False)
+        firings.append(firing)
+        excluded.add(firing.schedule_id)  # fired up to now: a second claim in this scan would fire nothing
+    return Scan(firings, failed, more_due=True)
+
+
+def list_schedule_history(
+    conn: db.Connection, tenant_id: str, schedule_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[db.Row, list[db.Row], int]:
+    """The schedule, one page of its handled fire times (newest first, with their runs), and how many there are.
+
+    Raises:
+        ScheduleNotFound: no such schedule for this tenant.
+    """
+    with conn.transaction():  # one snapshot: the page and the total agree
+        schedule = get_schedule(conn, tenant_id, schedule_id)
+        params = {"schedule_id": schedule_id, "limit": limit, "offset": offset}
+        rows = db.execute(conn, "list_schedule_fires", params)
+        total: int = db.execute(conn, "count_schedule_fires", {"schedule_id": schedule_id})[0]["total"]
+    return schedule, rows, total
 
 
 def _fire(conn: db.Connection, row: db.Row, misfire_grace: timedelta, max_attempts: int) -> ScheduleFiring:

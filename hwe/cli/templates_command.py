@@ -38,9 +38,9 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
     """Runs one `templates` action; exits 1 for an unknown template."""
     with _api.open_api(settings, f"templates {args.action}") as api:
         if args.action == "list":
-            items = api.call("GET", "/api/v1/templates")["items"]
+            items = api.call("GET", "/api/v1/dsl_templates")["items"]
         else:
-            template = api.call("GET", f"/api/v1/templates/{parse.quote(args.name, safe='')}")
+            template = api.call("GET", f"/api/v1/dsl_templates/{parse.quote(args.name, safe='')}")
     if args.action == "list":
         if args.json:
             _views.print_json(items)

@@ -8,23 +8,165 @@ that run as the event `approval:<key>` (hwe.approvals). The first decision stand
 from __future__ import annotations
 
 import functools
+import uuid
 from typing import Any
 
+import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import approvals, tenants
+from hwe import approvals, errors, tenants
 from services.api import _changes, _state
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000
+MAX_KEY_CHARS = 255
+MAX_APPROVER_CHARS = 200
+MAX_COMMENT_CHARS = 2000
+
+OPENAPI_SCHEMAS: dict[str, Any] = yaml.safe_load(r"""
+Approval:
+  type: object
+  required: [approval_key, workflow_run_id, task_id, status, requested_at, timeout_at, decided_at, approver, comment]
+  properties:
+    approval_key: {type: string, description: '<workflow_run_id>:<task_id>'}
+    workflow_run_id: {type: string, format: uuid}
+    task_id: {type: string}
+    status: {type: string, enum: [pending, approved, rejected]}
+    requested_at: {type: [string, 'null'], format: date-time, description: when the task began to wait (pending only)}
+    timeout_at: {type: [string, 'null'], format: date-time, description: when the wait times out (pending only)}
+    decided_at: {type: [string, 'null'], format: date-time}
+    approver: {type: [string, 'null']}
+    comment: {type: [string, 'null']}
+ApprovalDecisionRequest:
+  type: object
+  additionalProperties: false
+  properties:
+    approver: {type: string, maxLength: 200, description: "who decided; the tenant's id by default"}
+    comment: {type: string, maxLength: 2000}
+ApprovalDecision:
+  type: object
+  required: [approval_key, approved, approver, comment, timestamp, woken]
+  properties:
+    approval_key: {type: string}
+    approved: {type: boolean}
+    approver: {type: string}
+    comment: {type: string}
+    timestamp: {type: string, format: date-time}
+    woken: {type: integer, minimum: 0, description: the waiting tasks the decision woke}
+ApprovalList:
+  type: object
+  required: [items, limit, offset]
+  properties:
+    items: {type: array, items: {$ref: '#/components/schemas/Approval'}}
+    limit: {type: integer, minimum: 1, maximum: 200}
+    offset: {type: integer, minimum: 0}
+""")
+
+
+async def list_approvals(request: Request) -> Response:
+    """Lists the tenant's approvals, newest first: those waiting for a decision and those decided.
+
+    ---
+    tags: [approvals]
+    x-role: viewer
+    parameters:
+      - {name: status, in: query, schema: {type: string, enum: [pending, approved, rejected]}}
+      - {name: workflow_run_id, in: query, schema: {type: string, format: uuid}}
+      - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
+      - {name: offset, in: query, schema: {type: integer, minimum: 0, maximum: 10000, default: 0}}
+    responses:
+      200: {description: one page of approvals, x-data: ApprovalList}
+      400: {$ref: '#/components/responses/BadRequest'}
+    """
+    principal = await _state.authenticate(request, require="viewer")
+    query = request.query_params
+    unknown = sorted(set(query) - {"status", "workflow_run_id", "limit", "offset"})
+    if unknown:
+        raise errors.InvalidRequest(
+            "invalid_filter", f"unknown query parameter {unknown[0]!r}; use status, workflow_run_id, limit, offset"
+        )
+    status = query.get("status")
+    if status is not None and status not in approvals.STATUSES:
+        raise errors.InvalidRequest("invalid_filter", f"status must be one of {', '.join(approvals.STATUSES)}")
+    run_id = None
+    if "workflow_run_id" in query:
+        try:
+            run_id = uuid.UUID(query["workflow_run_id"])
+        except ValueError as err:
+            raise errors.InvalidRequest("invalid_filter", "workflow_run_id must be a UUID") from err
+    limit = _integer(query.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _integer(query.get("offset"), "offset", 0, 0, MAX_OFFSET)
+    listing = functools.partial(
+        approvals.list_approvals, status=status, workflow_run_id=run_id, limit=limit, offset=offset
+    )
+    items = await _state.get(request).call(listing, principal.tenant_id, principal.queue_name)
+    return _state.success({"items": items, "limit": limit, "offset": offset})
+
+
+async def get_approval(request: Request) -> Response:
+    """Reads one approval by its key: waiting (with its timeout) or decided (with the decision).
+
+    ---
+    tags: [approvals]
+    x-role: viewer
+    parameters:
+      - {name: approval_key, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255}}
+    responses:
+      200: {description: the approval, x-data: Approval}
+      404: {$ref: '#/components/responses/NotFound'}
+    """
+    principal = await _state.authenticate(request, require="viewer")
+    key = request.path_params["approval_key"]
+    if len(key) > MAX_KEY_CHARS:
+        raise errors.ApprovalNotFound("an approval key is <workflow_run_id>:<task_id>")
+    found = await _state.get(request).call(approvals.get_approval, principal.tenant_id, key)
+    return _state.success(found)
+
+
+def _integer(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not low <= int(raw) <= high:
+        raise errors.InvalidRequest(f"invalid_{name}", f"{name} must be an integer from {low} to {high}")
+    return int(raw)
 
 
 async def approve(request: Request) -> Response:
-    """Approves a waiting approval request. Body (optional): `{"approver": ..., "comment": ...}`."""
+    """Approves a waiting approval request. Body (optional): `{"approver": ..., "comment": ...}`.
+
+    ---
+    tags: [approvals]
+    x-role: operator
+    requestBody:
+      required: false
+      content: {application/json: {schema: {$ref: '#/components/schemas/ApprovalDecisionRequest'}}}
+    parameters:
+      - $ref: '#/components/parameters/IdempotencyKey'
+    responses:
+      200: {description: the decision, x-data: ApprovalDecision}
+      409: {$ref: '#/components/responses/Conflict'}
+    """
     return await _decide(request, approved=True)
 
 
 async def reject(request: Request) -> Response:
-    """Rejects a waiting approval request. Body (optional): `{"approver": ..., "comment": ...}`."""
+    """Rejects a waiting approval request. Body (optional): `{"approver": ..., "comment": ...}`.
+
+    ---
+    tags: [approvals]
+    x-role: operator
+    requestBody:
+      required: false
+      content: {application/json: {schema: {$ref: '#/components/schemas/ApprovalDecisionRequest'}}}
+    parameters:
+      - $ref: '#/components/parameters/IdempotencyKey'
+    responses:
+      200: {description: the decision, x-data: ApprovalDecision}
+      409: {$ref: '#/components/responses/Conflict'}
+    """
     return await _decide(request, approved=False)
 
 
@@ -34,6 +176,9 @@ async def _decide(request: Request, *, approved: bool) -> Response:
     body: dict[str, Any] = {}
     if await request.body():
         body = await _state.read_json_object(request, ("approver", "comment"))
+    for field, limit in (("approver", MAX_APPROVER_CHARS), ("comment", MAX_COMMENT_CHARS)):
+        if field in body and (not isinstance(body[field], str) or len(body[field]) > limit):
+            raise errors.InvalidRequest("bad_field", f"'{field}' must be a string of at most {limit} characters")
     operation = "approve" if approved else "reject"
     idempotency = _state.idempotency(request, f"{operation}_approval", {"approval_key": key, **body})
     decide = functools.partial(
@@ -49,6 +194,8 @@ async def _decide(request: Request, *, approved: bool) -> Response:
 
 
 routes = [
+    Route("/api/v1/approvals", list_approvals, methods=["GET"]),
+    Route("/api/v1/approvals/{approval_key}", get_approval, methods=["GET"]),
     Route("/api/v1/approvals/{approval_key}/approve", approve, methods=["POST"]),
     Route("/api/v1/approvals/{approval_key}/reject", reject, methods=["POST"]),
 ]

@@ -16,7 +16,8 @@ def test_health_is_503_when_the_database_is_unreachable(start_api: Callable[...,
     body = response.json()
     assert body["status"] == "error"
     assert body["code"] == "database_unavailable"
-    assert body["details"]["database"] == {"status": "down"}
+    assert body["details"]["status"] == "unhealthy"
+    assert body["details"]["checks"] == {"database": {"status": "down"}}
     assert httpx.get(f"{url}/readyz", timeout=10).status_code == 503
 
 

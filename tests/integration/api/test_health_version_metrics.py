@@ -14,9 +14,10 @@ def test_health_is_200_with_the_database_up(api_url: str) -> None:
     response = httpx.get(f"{api_url}/api/v1/health")
     assert response.status_code == 200
     data = response.json()["data"]
-    assert data["healthy"] is True
-    assert data["database"]["status"] == "up"
-    assert data["database"]["latency_ms"] >= 0
+    assert data["status"] == "healthy"
+    assert data["checks"]["database"]["status"] == "up"
+    assert data["checks"]["database"]["latency_ms"] >= 0
+    assert data["version"] == importlib.metadata.version("highway-engine")
 
 
 def test_version_is_the_installed_package_version(api_url: str) -> None:

@@ -15,7 +15,7 @@ def test_every_served_template_completes_with_its_example_inputs(
     tenant: Tenant, workers: WorkerPool, name: str
 ) -> None:
     workers.start(tenant.queue)
-    template = tenant.client.get(f"/api/v1/templates/{name}").json()["data"]
+    template = tenant.client.get(f"/api/v1/dsl_templates/{name}").json()["data"]
 
     response = tenant.submit(template["workflow_definition"], template["inputs"])
     run = tenant.wait_for_state(response.json()["data"]["workflow_run_id"], timeout=30)
@@ -24,8 +24,8 @@ def test_every_served_template_completes_with_its_example_inputs(
 
 
 def test_templates_are_listed_without_their_definitions_and_unknown_ones_are_404(tenant: Tenant) -> None:
-    items = tenant.client.get("/api/v1/templates").json()["data"]["items"]
+    items = tenant.client.get("/api/v1/dsl_templates").json()["data"]["items"]
     assert [item["name"] for item in items] == sorted(NAMES)
     assert all(set(item) == {"name", "description", "inputs"} for item in items)
-    assert tenant.client.get("/api/v1/templates/nope").status_code == 404
-    assert tenant.client.get("/api/v1/templates/..%2Fsecrets").status_code == 404
+    assert tenant.client.get("/api/v1/dsl_templates/nope").status_code == 404
+    assert tenant.client.get("/api/v1/dsl_templates/..%2Fsecrets").status_code == 404
