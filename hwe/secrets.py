@@ -47,6 +47,11 @@ class SecretProvider(Protocol):
         """Stores the tenant's secret; raises SecretStoreRefused or SecretStoreUnavailable."""
         ...
 
+    def delete_tenant_secret(self, tenant_id: str, name: str) -> None:
+        """Deletes the tenant's secret with every stored version of it (an absent one is no error);
+        raises SecretStoreRefused or SecretStoreUnavailable."""
+        ...
+
 
 def check_secret_name(name: str) -> None:
     """Raises ValueError unless `name` is a usable secret name (it can never leave the tenant's path).
@@ -122,6 +127,27 @@ class FileSecretProvider:
             mine[name] = value
             _replace_file(self._path, json.dumps(values, indent=2))
         logger.info("stored secret %s for tenant %s (%s characters)", name, tenant_id, len(value))
+
+    def delete_tenant_secret(self, tenant_id: str, name: str) -> None:
+        """Deletes the tenant's secret from the file (an absent one is no error).
+
+        Raises:
+            ValueError: the tenant id or the name is not a valid path segment.
+            SecretStoreRefused: the file is read-only here (production: a mounted Kubernetes secret).
+        """
+        check_tenant_path(tenant_id, name)
+        if not self._writable:
+            raise errors.SecretStoreRefused(
+                f"cannot delete secret {name!r}: the secrets file is a read-only mounted secret in production"
+            )
+        with _locked(self._path.with_name(f"{self._path.name}.lock")):
+            values = self._read()
+            mine = _tenant_secrets(values, tenant_id)
+            if name not in mine:
+                return
+            del mine[name]
+            _replace_file(self._path, json.dumps(values, indent=2))
+        logger.info("deleted secret %s for tenant %s", name, tenant_id)
 
     def _read(self) -> dict[str, Any]:
         try:

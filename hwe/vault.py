@@ -175,6 +175,25 @@ class VaultSecretProvider:
             )
         logger.info("stored secret %s for tenant %s in Vault (%s characters)", name, tenant_id, len(value))
 
+    def delete_tenant_secret(self, tenant_id: str, name: str) -> None:
+        """Deletes the tenant's KV v2 secret with its metadata and every version (an absent one is no error).
+
+        Raises:
+            ValueError: the tenant id or the name is not a valid path segment.
+            SecretStoreRefused, SecretStoreUnavailable: Vault refused the delete or login, or could not be reached.
+        """
+        secrets.check_tenant_path(tenant_id, name)
+        try:
+            with self._vault_errors("delete", name):
+                self._authenticated(
+                    lambda: self._client.secrets.kv.v2.delete_metadata_and_all_versions(
+                        path=tenant_path(tenant_id, name), mount_point=self._mount
+                    )
+                )
+        except errors.SecretNotFound:
+            return
+        logger.info("deleted secret %s for tenant %s in Vault", name, tenant_id)
+
     def verify(self) -> None:
         """Proves that Vault answers and accepts this provider's credentials: logs in, or looks the token up.
 

@@ -287,3 +287,31 @@ def test_a_worker_configured_for_vault_reads_and_stores_the_runs_tenant_secrets(
     assert openbao.read(f"highway/tenants/{tenant.tenant_id}/api_token") == {"value": stored_value}
     assert "stored secret api_token" in worker.log()
     assert read_value not in worker.log() and stored_value not in worker.log()
+
+
+def test_the_vault_provider_deletes_a_tenant_secret_with_every_version_of_it(openbao: OpenBao) -> None:
+    provider = vault.VaultSecretProvider(openbao.addr, openbao.token)
+    provider.set_tenant_secret("t1", "rotated", "first-value")
+    provider.set_tenant_secret("t1", "rotated", "second-value")
+
+    provider.delete_tenant_secret("t1", "rotated")
+    provider.delete_tenant_secret("t1", "rotated")  # deleting an absent secret is no error
+
+    with pytest.raises(errors.SecretNotFound):
+        provider.get_tenant_secret("t1", "rotated")
+    with pytest.raises(hvac.exceptions.InvalidPath):  # no earlier version is left to read back
+        openbao.client().secrets.kv.v2.read_secret_version(
+            path="highway/tenants/t1/rotated", version=1, raise_on_deleted_version=True
+        )
+
+
+def test_the_file_provider_deletes_a_tenant_secret_and_keeps_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.json"
+    path.write_text(json.dumps({secrets.API_KEY_PEPPER: "pepper", "tenants": {"t1": {"a": "1", "b": "2"}}}))
+    provider = secrets.FileSecretProvider(path, writable=True)
+
+    provider.delete_tenant_secret("t1", "a")
+    provider.delete_tenant_secret("t1", "a")
+    provider.delete_tenant_secret("t2", "a")
+
+    assert json.loads(path.read_text())["tenants"] == {"t1": {"b": "2"}}

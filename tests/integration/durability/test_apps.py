@@ -1,7 +1,8 @@
-"""Tenant apps: a workflow calls apps.<publisher>.<app>.<action>; only the installing tenant can."""
+"""Apps: a workflow calls apps.<publisher>.<app>.<action> of an enabled installation of its own tenant only."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from tests.integration.conftest import Tenant, WorkerPool
@@ -9,58 +10,89 @@ from tests.integration.durability.test_python_durable_functions import _archive,
 from tests.workflow_examples import load
 
 
-def _install(tenant: Tenant, artifact_id: str, **override: Any) -> Any:
-    body = {
-        "publisher": "acme",
-        "app": "orders",
-        "artifact_id": artifact_id,
-        "actions": {"version": "durable_demo.orders.version"},
-        **override,
-    }
-    return tenant.client.post("/api/v1/apps", json=body)
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()["data"]
 
 
-def test_a_workflow_calls_an_installed_apps_action(tenant: Tenant, workers: WorkerPool) -> None:
-    artifact = _upload(tenant, _archive())
-    assert _install(tenant, artifact["artifact_id"]).status_code == 201
+def _publish(owner: Tenant, visibility: str = "private") -> tuple[str, str]:
+    """Publishes an app `orders` with the action `version` under a new publisher name; returns it and the app id."""
+    publisher = f"acme_{uuid.uuid4().hex[:10]}"
+    artifact_id = _upload(owner, _archive())["artifact_id"]
+    body = {"publisher": publisher, "app_name": "orders", "visibility": visibility}
+    app_id = _ok(owner.client.post("/api/v1/apps", json=body), 201)["app_id"]
+    version = {"version": "1.0.0", "artifact_id": artifact_id, "actions": {"version": {"function": _FUNCTION}}}
+    version_id = _ok(owner.client.post(f"/api/v1/apps/{app_id}/versions", json=version), 201)["version_id"]
+    _ok(owner.client.post(f"/api/v1/apps/{app_id}/versions/{version_id}/publish"))
+    return publisher, app_id
+
+
+_FUNCTION = "durable_demo.orders.version"
+
+
+def _install(tenant: Tenant, app_id: str) -> str:
+    installation_id: str = _ok(tenant.client.post("/api/v1/tenant/apps", json={"app_id": app_id}), 201)[
+        "installation_id"
+    ]
+    return installation_id
+
+
+def _run(tenant: Tenant, publisher: str) -> dict[str, Any]:
+    definition = load("app_action")
+    definition["tasks"]["version"]["function"] = f"apps.{publisher}.orders.version"
+    run: dict[str, Any] = tenant.wait_for_state(tenant.submit(definition, {}).json()["data"]["workflow_run_id"])
+    return run
+
+
+def test_a_workflow_calls_an_action_of_the_tenants_enabled_installation(tenant: Tenant, workers: WorkerPool) -> None:
+    publisher, app_id = _publish(tenant)
+    _install(tenant, app_id)
     workers.start(tenant.queue)
 
-    run_id = tenant.submit(load("app_action"), {}).json()["data"]["workflow_run_id"]
-    run = tenant.wait_for_state(run_id)
+    run = _run(tenant, publisher)
 
     assert run["state"] == "completed", run
     assert run["context"]["version"] == "v1"
-    assert [a["app"] for a in tenant.client.get("/api/v1/apps").json()["data"]["items"]] == ["orders"]
+    tools = _ok(tenant.client.get("/api/v1/tenant/apps/tools"))["items"]
+    assert [tool["tool"] for tool in tools] == [f"apps.{publisher}.orders.version"]
 
 
-def test_another_tenant_cannot_call_the_app(make_tenant: Any, workers: WorkerPool) -> None:
-    owner, stranger = make_tenant(), make_tenant()
-    _install(owner, _upload(owner, _archive())["artifact_id"])
+def test_a_public_app_runs_for_the_tenant_that_installed_it_and_for_no_other(
+    make_tenant: Any, workers: WorkerPool
+) -> None:
+    owner, user, stranger = make_tenant(), make_tenant(), make_tenant()
+    publisher, app_id = _publish(owner, "public")
+    _install(user, app_id)
+    workers.start(user.queue)
     workers.start(stranger.queue)
 
-    run = stranger.wait_for_state(stranger.submit(load("app_action"), {}).json()["data"]["workflow_run_id"])
+    used, refused = _run(user, publisher), _run(stranger, publisher)
 
-    assert run["state"] == "failed"
-    assert "app acme.orders is not installed for this tenant" in run["error"]["message"]
-    assert stranger.client.get("/api/v1/apps").json()["data"]["items"] == []
-    assert stranger.client.delete("/api/v1/apps/acme/orders").status_code == 404
+    # The user's run reads the code from the artifact copied to the user at install: it never reads the owner's.
+    assert used["state"] == "completed", used
+    assert used["context"]["version"] == "v1"
+    assert refused["state"] == "failed"
+    assert f"app {publisher}.orders is not installed for this tenant" in refused["error"]["message"]
+    assert _ok(stranger.client.get("/api/v1/tenant/apps/tools"))["items"] == []
 
 
-def test_after_uninstalling_the_app_its_actions_fail(tenant: Tenant, workers: WorkerPool) -> None:
-    _install(tenant, _upload(tenant, _archive())["artifact_id"])
-    assert tenant.client.delete("/api/v1/apps/acme/orders").status_code == 200
+def test_a_disabled_or_uninstalled_apps_actions_fail_and_enabling_it_again_restores_them(
+    tenant: Tenant, workers: WorkerPool
+) -> None:
+    publisher, app_id = _publish(tenant)
+    installation_id = _install(tenant, app_id)
     workers.start(tenant.queue)
 
-    run = tenant.wait_for_state(tenant.submit(load("app_action"), {}).json()["data"]["workflow_run_id"])
+    _ok(tenant.client.post(f"/api/v1/tenant/apps/{installation_id}/disable"))
+    disabled = _run(tenant, publisher)
+    assert _ok(tenant.client.get("/api/v1/tenant/apps/tools"))["items"] == []
+    _ok(tenant.client.post(f"/api/v1/tenant/apps/{installation_id}/enable"))
+    enabled = _run(tenant, publisher)
+    _ok(tenant.client.delete(f"/api/v1/tenant/apps/{installation_id}"))
+    uninstalled = _run(tenant, publisher)
 
-    assert run["state"] == "failed"
-
-
-def test_installing_needs_an_own_artifact_valid_names_and_the_admin_role(tenant: Tenant) -> None:
-    artifact_id = _upload(tenant, _archive())["artifact_id"]
-    assert _install(tenant, "0" * 64).status_code == 400
-    assert _install(tenant, artifact_id, publisher="Acme Inc").status_code == 400
-    assert _install(tenant, artifact_id, actions={"version": "not a function"}).status_code == 400
-    operator = tenant.client_as("operator")
-    body = {"publisher": "acme", "app": "orders", "artifact_id": artifact_id, "actions": {"v": "a.b"}}
-    assert operator.post("/api/v1/apps", json=body).status_code == 403
+    assert disabled["state"] == "failed"
+    assert f"app {publisher}.orders is disabled for this tenant" in disabled["error"]["message"]
+    assert enabled["state"] == "completed", enabled
+    assert uninstalled["state"] == "failed"
+    assert "is not installed for this tenant" in uninstalled["error"]["message"]
