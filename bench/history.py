@@ -176,6 +176,11 @@ def _setup(args: argparse.Namespace, server: Any, root: Path, database: str) -> 
     return setup
 
 
+# Tables the template grows that more runs do not: a worker process registers once, a definition is stored once per
+# content. The fill copies neither.
+_ONCE_NOT_PER_RUN = frozenset({"worker", "workflow_definition"})
+
+
 def _run_template(database: _Database, wire: dict[str, Any]) -> dict[str, int]:
     """Runs the template through the engine; returns the rows it left per table (the inventory of a finished run)."""
     setup = database.setup
@@ -188,7 +193,7 @@ def _run_template(database: _Database, wire: dict[str, Any]) -> dict[str, int]:
     database.newest = datetime.datetime.fromtimestamp(template["created"], datetime.UTC)
     with db.connect(setup.url) as conn:
         grown = {name: count - before.get(name, 0) for name, count in _table_rows(conn).items()}
-    return {name: count for name, count in grown.items() if count}
+    return {name: count for name, count in grown.items() if count and name not in _ONCE_NOT_PER_RUN}
 
 
 def _medians(repetitions: list[dict[str, Any]]) -> dict[str, float | None]:
