@@ -36,6 +36,8 @@ NOT_SERVED_YET = {
     },
 }
 _OPERATION = re.compile(r'method="(\w+)",\s*resource_path="([^"]+)"')
+_METHOD = re.compile(r'def _(\w+)_serialize\(.*?method="(\w+)",\s*resource_path="([^"]+)"', re.DOTALL)
+TESTS = Path(__file__).parent.parent
 
 
 def sdk_operations() -> dict[tuple[str, str], str]:
@@ -86,3 +88,22 @@ def test_nothing_listed_as_not_served_yet_is_served() -> None:
         if _not_served_yet((method, path), group) and (method, path) in served
     )
     assert listed_but_served == []
+
+
+def test_every_served_operation_is_called_through_the_sdks_own_method_in_some_test() -> None:
+    """The SDK method's name appears in a test (with `sdk_call` or called directly), so each operation is
+    exercised as the published client sends it and reads its answer."""
+    api_dir = Path(highway_sdk.__file__).parent / "api"
+    tests = "\n".join(path.read_text() for path in TESTS.rglob("test_*.py") if path != Path(__file__))
+    served = served_operations()
+    uncalled = sorted(
+        f"{module.stem}.{name} ({method} {path})"
+        for module in api_dir.glob("*_api.py")
+        for name, method, path in _METHOD.findall(module.read_text())
+        if (method, path) in served
+        and f'"{name}"' not in tests
+        and f".{name}(" not in tests
+        and f".{name}_with_http_info(" not in tests
+        and f"._{name}_serialize(" not in tests
+    )
+    assert uncalled == []
