@@ -141,13 +141,14 @@ async def list_activities(request: Request) -> Response:
       200: {description: one page of activities, x-data: ActivityPage}
     """
     principal = await _state.authenticate(request, require="viewer")
-    limit = _query.integer(request, "limit", 100, 1, 500)
-    after_created_at, after_id = _query.read_keyset_cursor(request)
+    query = _query.query(request, ("status", "workflow_run_id", "worker_id", "function_name", "limit", "cursor"))
+    limit = _query.integer(query, "limit", 100, 1, 500)
+    after_created_at, after_id = _query.read_keyset_cursor(query)
     filters = {
-        "state": _query.choice(request, "status", STATES),
-        "parent_run_id": _query.identifier(request, "workflow_run_id"),
-        "worker_id": _query.text(request, "worker_id"),
-        "function_name": _query.text(request, "function_name"),
+        "state": _query.choice(query, "status", STATES),
+        "parent_run_id": _query.identifier(query, "workflow_run_id"),
+        "worker_id": _query.text(query, "worker_id"),
+        "function_name": _query.text(query, "function_name"),
         "after_created_at": after_created_at,
         "after_id": after_id,
         "limit": limit + 1,
@@ -174,8 +175,9 @@ async def list_stale_activities(request: Request) -> Response:
       200: {description: the stale activities, x-data: StaleActivities}
     """
     principal = await _state.authenticate(request, require="viewer")
-    threshold = _query.number(request, "threshold", 0, 31_536_000)
-    limit = _query.integer(request, "limit", 100, 1, 500)
+    query = _query.query(request, ("threshold", "limit"))
+    threshold = _query.number(query, "threshold", 0, 31_536_000)
+    limit = _query.integer(query, "limit", 100, 1, 500)
     rows = await _state.get(request).call(activities.list_stale_activities, principal.tenant_id, threshold, limit)
     return _state.success({"activities": [item(row) for row in rows], "threshold_seconds": threshold, "limit": limit})
 
@@ -193,7 +195,8 @@ async def get_activity_status(request: Request) -> Response:
       200: {description: the status overview, x-data: ActivityStatus}
     """
     principal = await _state.authenticate(request, require="viewer")
-    threshold = _query.number(request, "stale_threshold", 0, 31_536_000)
+    query = _query.query(request, ("stale_threshold",))
+    threshold = _query.number(query, "stale_threshold", 0, 31_536_000)
     threshold = DEFAULT_STALE_SECONDS if threshold is None else threshold
     counts, running = await _state.get(request).call(_status, principal.tenant_id, threshold)
     workers: dict[str, list[str]] = {}
@@ -234,17 +237,16 @@ async def get_activity(request: Request) -> Response:
     tags: [activities]
     x-role: viewer
     parameters:
-      - {name: activity_id, in: path, required: true, schema: {type: string, format: uuid}}
       - {name: include_heartbeats, in: query, schema: {type: boolean, default: true}}
       - {name: heartbeat_limit, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 50}}
     responses:
       200: {description: the activity, x-data: ActivityDetail}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
     activity_id = _state.path_uuid(request, "activity_id")
-    include = _query.boolean(request, "include_heartbeats", True)
-    limit = _query.integer(request, "heartbeat_limit", 50, 1, 500)
+    query = _query.query(request, ("include_heartbeats", "heartbeat_limit"))
+    include = _query.boolean(query, "include_heartbeats", True)
+    limit = _query.integer(query, "heartbeat_limit", 50, 1, 500)
     row, beats = await _state.get(request).call(_detail, principal.tenant_id, activity_id, limit if include else 0)
     detail = item(row)
     task = row["task"] or {}
@@ -272,15 +274,14 @@ async def list_activity_heartbeats(request: Request) -> Response:
     tags: [activities]
     x-role: viewer
     parameters:
-      - {name: activity_id, in: path, required: true, schema: {type: string, format: uuid}}
       - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
     responses:
       200: {description: the heartbeats, x-data: HeartbeatList}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
     activity_id = _state.path_uuid(request, "activity_id")
-    limit = _query.integer(request, "limit", 100, 1, 500)
+    query = _query.query(request, ("limit",))
+    limit = _query.integer(query, "limit", 100, 1, 500)
     _, beats = await _state.get(request).call(_detail, principal.tenant_id, activity_id, limit)
     return _state.success(
         {"activity_id": str(activity_id), "heartbeats": [heartbeat(beat) for beat in beats], "limit": limit}
@@ -298,11 +299,11 @@ async def list_run_activities(request: Request) -> Response:
       - {name: include_completed, in: query, schema: {type: boolean, default: true}}
     responses:
       200: {description: the run's activities, x-data: RunActivities}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
     run_id = _state.path_uuid(request, "workflow_run_id")
-    include = _query.boolean(request, "include_completed", True)
+    query = _query.query(request, ("include_completed",))
+    include = _query.boolean(query, "include_completed", True)
     rows = await _state.get(request).call(_run_activities, principal.tenant_id, run_id, include)
     return _state.success({"workflow_run_id": str(run_id), "activities": [item(row) for row in rows]})
 

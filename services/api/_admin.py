@@ -104,7 +104,6 @@ async def revoke_key(request: Request) -> Response:
     x-role: admin
     responses:
       200: {description: the revoked key, x-data: Key}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="admin")
     prefix = request.path_params["prefix"]

@@ -16,8 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hwe import analytics, errors
-from services.api import _analytics_params as params
-from services.api import _analytics_schemas, _analytics_tasks, _state
+from services.api import _analytics_schemas, _analytics_tasks, _query, _state
 
 OPENAPI_SCHEMAS: dict[str, Any] = _analytics_schemas.SCHEMAS
 MAX_HOURS = 720
@@ -39,8 +38,8 @@ async def list_analytics_queues(request: Request) -> Response:
       404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("tenant_id",))
-    tenant_id = params.text(query, "tenant_id")
+    query = _query.query(request, ("tenant_id",))
+    tenant_id = _query.text(query, "tenant_id")
     if tenant_id is not None and tenant_id != principal.tenant_id:
         raise errors.NotFound(f"tenant {tenant_id!r} not found")
     snapshot = await _state.get(request).call(analytics.queue_snapshot, principal.tenant_id, principal.queue_name)
@@ -58,12 +57,11 @@ async def get_analytics_queue(request: Request) -> Response:
          schema: {type: integer, minimum: 1, maximum: 720, default: 24}}
     responses:
       200: {description: the queue, x-data: AnalyticsQueueDetail}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("hours",))
-    span = datetime.timedelta(hours=params.integer(query, "hours", 1, MAX_HOURS, 24))
-    queue_name = params.own_queue(principal, request.path_params["queue_name"])
+    query = _query.query(request, ("hours",))
+    span = datetime.timedelta(hours=_query.integer(query, "hours", 24, 1, MAX_HOURS))
+    queue_name = _query.own_queue(principal, request.path_params["queue_name"])
     detail = await _state.get(request).call(_queue_detail, principal.tenant_id, queue_name, span)
     return _state.success(detail)
 
@@ -80,8 +78,8 @@ async def get_task_distribution(request: Request) -> Response:
       200: {description: the counts, x-data: TaskDistribution}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("days",))
-    span = datetime.timedelta(days=params.integer(query, "days", 1, MAX_DAYS, 30))
+    query = _query.query(request, ("days",))
+    span = datetime.timedelta(days=_query.integer(query, "days", 30, 1, MAX_DAYS))
     counts = await _state.get(request).call(_distribution, principal.tenant_id, principal.queue_name, span)
     return _state.success(counts)
 
@@ -105,12 +103,12 @@ async def list_analytics_tasks(request: Request) -> Response:
       404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("queue_name", "status", "days", "limit", "offset"))
-    state = params.choice(query, "status", analytics.TASK_STATES)
-    span = datetime.timedelta(days=params.integer(query, "days", 1, MAX_DAYS, 30))
-    limit = params.integer(query, "limit", 1, 1000, 100)
-    offset = params.integer(query, "offset", 0, params.MAX_OFFSET, 0)
-    queue_name = params.own_queue(principal, params.text(query, "queue_name"))
+    query = _query.query(request, ("queue_name", "status", "days", "limit", "offset"))
+    state = _query.choice(query, "status", analytics.TASK_STATES)
+    span = datetime.timedelta(days=_query.integer(query, "days", 30, 1, MAX_DAYS))
+    limit = _query.integer(query, "limit", 100, 1, 1000)
+    offset = _query.integer(query, "offset", 0, 0, _query.MAX_OFFSET)
+    queue_name = _query.own_queue(principal, _query.text(query, "queue_name"))
     rows, window = await _state.get(request).call(
         _analytics_tasks.task_page, principal.tenant_id, queue_name, span, state, limit, offset
     )
@@ -139,9 +137,9 @@ async def get_performance(request: Request) -> Response:
       200: {description: the figures, x-data: WorkflowPerformance}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("days", "workflow_name"))
-    span = datetime.timedelta(days=params.integer(query, "days", 1, MAX_DAYS, 7))
-    name = params.text(query, "workflow_name")
+    query = _query.query(request, ("days", "workflow_name"))
+    span = datetime.timedelta(days=_query.integer(query, "days", 7, 1, MAX_DAYS))
+    name = _query.text(query, "workflow_name")
     overall, by_name, window = await _state.get(request).call(_stats, principal.tenant_id, span, None, None, name)
     return _state.success({"overall": overall, "workflows": by_name, "time_range": window.as_dict()})
 
@@ -161,11 +159,11 @@ async def get_event_analytics(request: Request) -> Response:
       200: {description: the counts and records, x-data: EventAnalytics}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("workflow_run_id", "event_type", "hours", "limit"))
-    run_id = params.uuid_value(query.get("workflow_run_id"), "workflow_run_id")
-    event_type = params.text(query, "event_type")
-    span = datetime.timedelta(hours=params.integer(query, "hours", 1, MAX_HOURS, 24))
-    limit = params.integer(query, "limit", 1, 1000, 100)
+    query = _query.query(request, ("workflow_run_id", "event_type", "hours", "limit"))
+    run_id = _query.identifier(query, "workflow_run_id")
+    event_type = _query.text(query, "event_type")
+    span = datetime.timedelta(hours=_query.integer(query, "hours", 24, 1, MAX_HOURS))
+    limit = _query.integer(query, "limit", 100, 1, 1000)
     found = await _state.get(request).call(_events, principal.tenant_id, span, run_id, event_type, limit)
     return _state.success(found)
 
@@ -187,12 +185,12 @@ async def get_workflow_stats(request: Request) -> Response:
       200: {description: the statistics, x-data: WorkflowStats}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("workflow_name", "since", "until", "hours"))
-    since, until = params.moment(query, "since"), params.moment(query, "until")
+    query = _query.query(request, ("workflow_name", "since", "until", "hours"))
+    since, until = _query.time(query, "since"), _query.time(query, "until")
     if since is not None and "hours" in query:
         raise errors.InvalidRequest("invalid_window", "give since or hours, not both")
-    span = datetime.timedelta(hours=params.integer(query, "hours", 1, MAX_HOURS, 24))
-    name = params.text(query, "workflow_name")
+    span = datetime.timedelta(hours=_query.integer(query, "hours", 24, 1, MAX_HOURS))
+    name = _query.text(query, "workflow_name")
     overall, by_name, window = await _state.get(request).call(_stats, principal.tenant_id, span, since, until, name)
     return _state.success({**overall, "by_name": by_name, "time_range": window.as_dict()})
 
@@ -205,10 +203,9 @@ async def get_workflow_metrics(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: the run's metrics, x-data: WorkflowRunMetrics}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    params.query(request, ())
+    _query.query(request, ())
     run_id = _state.path_uuid(request, "workflow_run_id")
     metrics = await _state.get(request).call(analytics.workflow_run_metrics, principal.tenant_id, run_id)
     return _state.success(metrics)
@@ -228,8 +225,8 @@ async def get_live_monitoring(request: Request) -> Response:
       200: {description: the snapshot, x-data: LiveMonitoring}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("minutes",))
-    span = datetime.timedelta(minutes=params.integer(query, "minutes", 1, 60, 5))
+    query = _query.query(request, ("minutes",))
+    span = datetime.timedelta(minutes=_query.integer(query, "minutes", 5, 1, 60))
     snapshot = await _state.get(request).call(_live, principal.tenant_id, principal.queue_name, span)
     return _state.success(snapshot)
 

@@ -12,9 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import analytics
-from services.api import _analytics_params as params
-from services.api import _analytics_schemas, _state
+from hwe import analytics, errors
+from services.api import _analytics_schemas, _query, _state
 
 OPENAPI_SCHEMAS: dict[str, Any] = _analytics_schemas.SCHEMAS
 MAX_DAYS = 30
@@ -48,13 +47,13 @@ async def list_queue_tasks(request: Request) -> Response:
       404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("state", "queue", "days", "page", "page_size"))
-    state = params.choice(query, "state", analytics.TASK_STATES)
-    span = datetime.timedelta(days=params.integer(query, "days", 1, MAX_DAYS, 30))
-    page = params.integer(query, "page", 1, params.MAX_OFFSET + 1, 1)
-    page_size = params.integer(query, "page_size", 1, 200, 50)
-    offset = params.offset_of_page(page, page_size)
-    queue_name = params.own_queue(principal, params.text(query, "queue"))
+    query = _query.query(request, ("state", "queue", "days", "page", "page_size"))
+    state = _query.choice(query, "state", analytics.TASK_STATES)
+    span = datetime.timedelta(days=_query.integer(query, "days", 30, 1, MAX_DAYS))
+    page = _query.integer(query, "page", 1, 1, _query.MAX_OFFSET + 1)
+    page_size = _query.integer(query, "page_size", 50, 1, 200)
+    offset = _offset_of_page(page, page_size)
+    queue_name = _query.own_queue(principal, _query.text(query, "queue"))
     rows, window = await _state.get(request).call(
         task_page, principal.tenant_id, queue_name, span, state, page_size, offset
     )
@@ -81,8 +80,8 @@ async def get_task_summary(request: Request) -> Response:
       200: {description: the counts, x-data: TaskDistribution}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("days",))
-    span = datetime.timedelta(days=params.integer(query, "days", 1, MAX_DAYS, 30))
+    query = _query.query(request, ("days",))
+    span = datetime.timedelta(days=_query.integer(query, "days", 30, 1, MAX_DAYS))
     counts = await _state.get(request).call(_summary, principal.tenant_id, principal.queue_name, span)
     return _state.success(counts)
 
@@ -101,10 +100,9 @@ async def get_queue_task(request: Request) -> Response:
         x-data: QueueTaskDetail
         links:
           GetTaskRun: {operationId: get_queue_run, parameters: {run_id: '$response.body#/data/runs/0/run_id'}}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    params.query(request, ())
+    _query.query(request, ())
     task_id = _state.path_uuid(request, "task_id")
     task = await _state.get(request).call(
         analytics.get_task, principal.tenant_id, principal.queue_name, task_id, MAX_CHECKPOINTS
@@ -134,11 +132,11 @@ async def list_queue_runs(request: Request) -> Response:
             parameters: {run_id: '$response.body#/data/items/0/run_id'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("state", "page", "page_size"))
-    state = params.choice(query, "state", analytics.ACTIVE_ATTEMPT_STATES)
-    page = params.integer(query, "page", 1, params.MAX_OFFSET + 1, 1)
-    page_size = params.integer(query, "page_size", 1, 100, 20)
-    offset = params.offset_of_page(page, page_size)
+    query = _query.query(request, ("state", "page", "page_size"))
+    state = _query.choice(query, "state", analytics.ACTIVE_ATTEMPT_STATES)
+    page = _query.integer(query, "page", 1, 1, _query.MAX_OFFSET + 1)
+    page_size = _query.integer(query, "page_size", 20, 1, 100)
+    offset = _offset_of_page(page, page_size)
     rows = await _state.get(request).call(
         analytics.list_active_runs, principal.tenant_id, principal.queue_name, state, page_size + 1, offset
     )
@@ -153,14 +151,11 @@ async def get_queue_run(request: Request) -> Response:
     ---
     tags: [runs]
     x-role: viewer
-    parameters:
-      - {name: run_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: the attempt, x-data: QueueAttemptDetail}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    params.query(request, ())
+    _query.query(request, ())
     run_id = _state.path_uuid(request, "run_id")
     run = await _state.get(request).call(analytics.get_queue_run, principal.tenant_id, principal.queue_name, run_id)
     return _state.success(run)
@@ -173,17 +168,15 @@ async def list_queue_run_checkpoints(request: Request) -> Response:
     tags: [runs]
     x-role: viewer
     parameters:
-      - {name: run_id, in: path, required: true, schema: {type: string, format: uuid}}
       - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
       - {name: offset, in: query, schema: {type: integer, minimum: 0, maximum: 10000, default: 0}}
     responses:
       200: {description: one page of checkpoints, x-data: QueueAttemptCheckpointPage}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = params.query(request, ("limit", "offset"))
-    limit = params.integer(query, "limit", 1, 500, 100)
-    offset = params.integer(query, "offset", 0, params.MAX_OFFSET, 0)
+    query = _query.query(request, ("limit", "offset"))
+    limit = _query.integer(query, "limit", 100, 1, 500)
+    offset = _query.integer(query, "offset", 0, 0, _query.MAX_OFFSET)
     run_id = _state.path_uuid(request, "run_id")
     page = await _state.get(request).call(
         analytics.list_attempt_checkpoints, principal.tenant_id, principal.queue_name, run_id, limit + 1, offset
@@ -200,6 +193,14 @@ def task_page(
     """One page of tasks in the window ending now, with one row more than `limit` when there is a next page."""
     window = analytics.resolve_window(conn, span)
     return analytics.list_tasks(conn, tenant_id, queue_name, window, state, limit + 1, offset), window
+
+
+def _offset_of_page(page: int, page_size: int) -> int:
+    """The offset of a page, which must stay within `_query.MAX_OFFSET`."""
+    offset = (page - 1) * page_size
+    if offset > _query.MAX_OFFSET:
+        raise errors.InvalidRequest("invalid_page", f"page * page_size may reach at most {_query.MAX_OFFSET} rows back")
+    return offset
 
 
 def _summary(conn: Any, tenant_id: str, queue_name: str, span: datetime.timedelta) -> dict[str, Any]:

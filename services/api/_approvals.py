@@ -8,7 +8,6 @@ that run as the event `approval:<key>` (hwe.approvals). The first decision stand
 from __future__ import annotations
 
 import functools
-import uuid
 from typing import Any
 
 import yaml
@@ -17,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import approvals, errors, tenants
-from services.api import _changes, _state
+from services.api import _changes, _query, _state
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -79,26 +78,13 @@ async def list_approvals(request: Request) -> Response:
       - {name: offset, in: query, schema: {type: integer, minimum: 0, maximum: 10000, default: 0}}
     responses:
       200: {description: one page of approvals, x-data: ApprovalList}
-      400: {$ref: '#/components/responses/BadRequest'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = request.query_params
-    unknown = sorted(set(query) - {"status", "workflow_run_id", "limit", "offset"})
-    if unknown:
-        raise errors.InvalidRequest(
-            "invalid_filter", f"unknown query parameter {unknown[0]!r}; use status, workflow_run_id, limit, offset"
-        )
-    status = query.get("status")
-    if status is not None and status not in approvals.STATUSES:
-        raise errors.InvalidRequest("invalid_filter", f"status must be one of {', '.join(approvals.STATUSES)}")
-    run_id = None
-    if "workflow_run_id" in query:
-        try:
-            run_id = uuid.UUID(query["workflow_run_id"])
-        except ValueError as err:
-            raise errors.InvalidRequest("invalid_filter", "workflow_run_id must be a UUID") from err
-    limit = _integer(query.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _integer(query.get("offset"), "offset", 0, 0, MAX_OFFSET)
+    query = _query.query(request, ("status", "workflow_run_id", "limit", "offset"))
+    status = _query.choice(query, "status", approvals.STATUSES)
+    run_id = _query.identifier(query, "workflow_run_id")
+    limit = _query.integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _query.integer(query, "offset", 0, 0, MAX_OFFSET)
     listing = functools.partial(
         approvals.list_approvals, status=status, workflow_run_id=run_id, limit=limit, offset=offset
     )
@@ -112,11 +98,8 @@ async def get_approval(request: Request) -> Response:
     ---
     tags: [approvals]
     x-role: viewer
-    parameters:
-      - {name: approval_key, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255}}
     responses:
       200: {description: the approval, x-data: Approval}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
     key = request.path_params["approval_key"]
@@ -124,14 +107,6 @@ async def get_approval(request: Request) -> Response:
         raise errors.ApprovalNotFound("an approval key is <workflow_run_id>:<task_id>")
     found = await _state.get(request).call(approvals.get_approval, principal.tenant_id, key)
     return _state.success(found)
-
-
-def _integer(raw: str | None, name: str, default: int, low: int, high: int) -> int:
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not low <= int(raw) <= high:
-        raise errors.InvalidRequest(f"invalid_{name}", f"{name} must be an integer from {low} to {high}")
-    return int(raw)
 
 
 async def approve(request: Request) -> Response:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import apps
-from services.api import _app_params, _changes, _state
+from services.api import _changes, _query, _state
 
 _UPDATE_FIELDS = tuple(field for field in apps.APP_FIELDS if field not in ("publisher", "app_name"))
 
@@ -59,12 +59,12 @@ async def list_apps(request: Request) -> Response:
       200: {description: one page of apps, x-data: AppPage}
     """
     principal = await _state.authenticate(request)
-    params = _app_params.query(request, ("page", "page_size", "category", "visibility", "search"))
-    page, size = _app_params.page(params, 100, 20)
+    params = _query.query(request, ("page", "page_size", "category", "visibility", "search"))
+    page, size = _query.page(params, 100, 20)
     filters = {
-        "category": _app_params.text(params, "category"),
-        "visibility": _app_params.choice(params, "visibility", ("private", "public")),
-        "search": _app_params.text(params, "search"),
+        "category": _query.text(params, "category"),
+        "visibility": _query.choice(params, "visibility", ("private", "public")),
+        "search": _query.text(params, "search"),
     }
     found = await _state.get(request).call(apps.list_apps, principal.tenant_id, filters, page, size)
     return _state.success(found)
@@ -80,7 +80,7 @@ async def list_app_categories(request: Request) -> Response:
       200: {description: the categories, x-data: AppCategoryList}
     """
     principal = await _state.authenticate(request)
-    _app_params.query(request, ())
+    _query.query(request, ())
     return _state.success(await _state.get(request).call(apps.list_categories, principal.tenant_id))
 
 
@@ -99,9 +99,9 @@ async def list_marketplace_apps(request: Request) -> Response:
       200: {description: one page of public apps, x-data: AppPage}
     """
     principal = await _state.authenticate(request)
-    params = _app_params.query(request, ("page", "page_size", "category", "search"))
-    page, size = _app_params.page(params, 100, 20)
-    filters = {"category": _app_params.text(params, "category"), "search": _app_params.text(params, "search")}
+    params = _query.query(request, ("page", "page_size", "category", "search"))
+    page, size = _query.page(params, 100, 20)
+    filters = {"category": _query.text(params, "category"), "search": _query.text(params, "search")}
     found = await _state.get(request).call(apps.marketplace, principal.tenant_id, filters, page, size)
     return _state.success(found)
 
@@ -112,14 +112,11 @@ async def get_app(request: Request) -> Response:
     ---
     tags: [apps]
     x-role: viewer
-    parameters:
-      - {name: app_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: the app, x-data: AppDetail}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
-    app_id = _app_params.path_uuid(request, "app_id")
+    app_id = _state.path_uuid(request, "app_id")
     return _state.success(await _state.get(request).call(apps.get_app, principal.tenant_id, app_id))
 
 
@@ -132,15 +129,13 @@ async def update_app(request: Request) -> Response:
     x-role: admin
     x-body: AppUpdate
     parameters:
-      - {name: app_id, in: path, required: true, schema: {type: string, format: uuid}}
       - {$ref: '#/components/parameters/IdempotencyKey'}
     responses:
       200: {description: the app, x-data: AppDetail}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
-    app_id = _app_params.path_uuid(request, "app_id")
+    app_id = _state.path_uuid(request, "app_id")
     body = await _state.read_json_object(request, _UPDATE_FIELDS)
     idem = _state.idempotency(request, "update_app", {"app_id": str(app_id), **body})
     updated = await _changes.change(request, principal, apps.update_app, principal.tenant_id, app_id, body, idem)
@@ -153,14 +148,11 @@ async def delete_app(request: Request) -> Response:
     ---
     tags: [apps]
     x-role: admin
-    parameters:
-      - {name: app_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: "`{app_id, deleted: true}`", x-data: AppDeleted}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="admin")
-    app_id = _app_params.path_uuid(request, "app_id")
+    app_id = _state.path_uuid(request, "app_id")
     await _changes.change(request, principal, apps.delete_app, principal.tenant_id, app_id)
     return _state.success({"app_id": str(app_id), "deleted": True})
 
@@ -173,7 +165,6 @@ async def create_app_version(request: Request) -> Response:
     x-role: admin
     x-body: AppVersionRequest
     parameters:
-      - {name: app_id, in: path, required: true, schema: {type: string, format: uuid}}
       - {$ref: '#/components/parameters/IdempotencyKey'}
     responses:
       201:
@@ -189,11 +180,10 @@ async def create_app_version(request: Request) -> Response:
           DeprecateAppVersion:
             operationId: deprecate_app_version
             parameters: {app_id: '$response.body#/data/app_id', version_id: '$response.body#/data/version_id'}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
-    app_id = _app_params.path_uuid(request, "app_id")
+    app_id = _state.path_uuid(request, "app_id")
     body = await _state.read_json_object(request, apps.VERSION_FIELDS)
     idem = _state.idempotency(request, "create_app_version", {"app_id": str(app_id), **body})
     created = await _changes.change(request, principal, apps.create_version, principal.tenant_id, app_id, body, idem)
@@ -206,14 +196,11 @@ async def list_app_versions(request: Request) -> Response:
     ---
     tags: [apps]
     x-role: viewer
-    parameters:
-      - {name: app_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: the versions, x-data: AppVersionList}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
-    app_id = _app_params.path_uuid(request, "app_id")
+    app_id = _state.path_uuid(request, "app_id")
     return _state.success(await _state.get(request).call(apps.list_versions, principal.tenant_id, app_id))
 
 
@@ -223,15 +210,11 @@ async def get_app_version(request: Request) -> Response:
     ---
     tags: [apps]
     x-role: viewer
-    parameters:
-      - {name: app_id, in: path, required: true, schema: {type: string, format: uuid}}
-      - {name: version_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: the version, x-data: AppVersion}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
-    app_id, version_id = _app_params.path_uuid(request, "app_id"), _app_params.path_uuid(request, "version_id")
+    app_id, version_id = _state.path_uuid(request, "app_id"), _state.path_uuid(request, "version_id")
     found = await _state.get(request).call(apps.get_version, principal.tenant_id, app_id, version_id)
     return _state.success(found)
 
@@ -243,12 +226,9 @@ async def publish_app_version(request: Request) -> Response:
     tags: [apps]
     x-role: admin
     parameters:
-      - {name: app_id, in: path, required: true, schema: {type: string, format: uuid}}
-      - {name: version_id, in: path, required: true, schema: {type: string, format: uuid}}
       - {$ref: '#/components/parameters/IdempotencyKey'}
     responses:
       200: {description: the published version, x-data: AppVersion}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     return await _move(request, "published")
@@ -261,12 +241,9 @@ async def deprecate_app_version(request: Request) -> Response:
     tags: [apps]
     x-role: admin
     parameters:
-      - {name: app_id, in: path, required: true, schema: {type: string, format: uuid}}
-      - {name: version_id, in: path, required: true, schema: {type: string, format: uuid}}
       - {$ref: '#/components/parameters/IdempotencyKey'}
     responses:
       200: {description: the deprecated version, x-data: AppVersion}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     return await _move(request, "deprecated")
@@ -274,7 +251,7 @@ async def deprecate_app_version(request: Request) -> Response:
 
 async def _move(request: Request, to_state: str) -> Response:
     principal = await _state.authenticate(request, require="admin")
-    app_id, version_id = _app_params.path_uuid(request, "app_id"), _app_params.path_uuid(request, "version_id")
+    app_id, version_id = _state.path_uuid(request, "app_id"), _state.path_uuid(request, "version_id")
     idem = _state.idempotency(request, f"move_app_version_{to_state}", {"app_id": str(app_id), "v": str(version_id)})
     moved = await _changes.change(
         request, principal, apps.move_version, principal.tenant_id, app_id, version_id, to_state, idem

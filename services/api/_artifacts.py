@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hwe import artifacts, db, errors, tenants
-from services.api import _changes, _state
+from services.api import _changes, _query, _state
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -66,17 +66,10 @@ async def list_artifacts(request: Request) -> Response:
          schema: {type: string, pattern: '^[0-9a-f]{64}$'}}
     responses:
       200: {description: one page of artifacts, x-data: ArtifactList}
-      400: {$ref: '#/components/responses/BadRequest'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = request.query_params
-    unknown = sorted(set(query) - {"limit", "cursor"})
-    if unknown:
-        raise errors.InvalidRequest("invalid_filter", f"unknown query parameter {unknown[0]!r}; use limit and cursor")
-    raw = query.get("limit")
-    if raw is not None and (not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= MAX_LIMIT):
-        raise errors.InvalidRequest("invalid_limit", f"limit must be an integer from 1 to {MAX_LIMIT}")
-    limit = DEFAULT_LIMIT if raw is None else int(raw)
+    query = _query.query(request, ("limit", "cursor"))
+    limit = _query.integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     cursor = query.get("cursor")
     if cursor is not None and not _ARTIFACT_ID.match(cursor):
         raise errors.InvalidRequest("invalid_cursor", "cursor is not a next_cursor this API returned")

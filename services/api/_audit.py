@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import archive_store, audit, db, errors
-from services.api import _listing, _state
+from services.api import _query, _state
 
 DEFAULT_PAGE = 1
 DEFAULT_PER_PAGE = 50
@@ -87,7 +87,6 @@ async def get_audit_log(request: Request) -> Response:
       - {name: log_id, in: path, required: true, schema: {type: integer, minimum: 1}}
     responses:
       200: {description: the audit record, x-data: AuditLog}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="admin")
     raw = request.path_params["log_id"]
@@ -111,43 +110,20 @@ def _page(
 
 
 def _read_query(request: Request) -> tuple[audit.AuditFilter, int, int]:
-    query = request.query_params
-    for name in query:
-        if name not in _PARAMETERS:
-            known = ", ".join(sorted(_PARAMETERS))
-            raise errors.InvalidRequest("unknown_parameter", f"unknown query parameter {name!r}; known: {known}")
-        if len(query.getlist(name)) > 1:
-            raise errors.InvalidRequest("invalid_filter", f"give the query parameter {name!r} at most once")
-    start = _listing._time(query.get("start_date"), "start_date")
-    end = _listing._time(query.get("end_date"), "end_date")
+    query = _query.query(request, _PARAMETERS)
+    start = _query.time(query, "start_date")
+    end = _query.time(query, "end_date")
     if start is not None and end is not None and start > end:
         raise errors.InvalidRequest("invalid_filter", "start_date must not be after end_date")
     where = audit.AuditFilter(
-        workflow_run_id=_run_id(query.get("workflow_run_id")),
+        workflow_run_id=_query.identifier(query, "workflow_run_id"),
         start_date=start,
         end_date=end,
         **{name: query.get(name) for name in _TEXT_FILTERS},
     )
-    page = _integer(query.get("page"), "page", DEFAULT_PAGE, MAX_PAGE)
-    per_page = _integer(query.get("per_page"), "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+    page = _query.integer(query, "page", DEFAULT_PAGE, 1, MAX_PAGE)
+    per_page = _query.integer(query, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     return where, page, per_page
-
-
-def _run_id(raw: str | None) -> uuid.UUID | None:
-    if raw is None:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError as err:
-        raise errors.InvalidRequest("invalid_filter", "workflow_run_id must be a UUID") from err
-
-
-def _integer(raw: str | None, name: str, default: int, maximum: int) -> int:
-    if raw is None:
-        return default
-    if not _is_small_number(raw) or not 1 <= int(raw) <= maximum:
-        raise errors.InvalidRequest(f"invalid_{name}", f"{name} must be an integer from 1 to {maximum}")
-    return int(raw)
 
 
 def _is_small_number(raw: str) -> bool:

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import circuit, db, errors, tenants
-from services.api import _changes, _state
+from hwe import circuit, db, tenants
+from services.api import _changes, _query, _state
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -81,24 +81,14 @@ async def list_circuit_breakers(request: Request) -> Response:
          minLength: 1, maxLength: 255}}
     responses:
       200: {description: one page of breakers and the counts of all, x-data: CircuitBreakerList}
-      400: {$ref: '#/components/responses/BadRequest'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = request.query_params
-    unknown = sorted(set(query) - {"state", "limit", "cursor"})
-    if unknown:
-        raise errors.InvalidRequest(
-            "invalid_filter", f"unknown query parameter {unknown[0]!r}; use state, limit, cursor"
-        )
-    state = query.get("state")
-    if state is not None:
-        state = state.lower()
-        if state not in circuit.STATES:
-            raise errors.InvalidRequest("invalid_filter", f"state must be one of {', '.join(circuit.STATES)}")
-    cursor = query.get("cursor")
-    if cursor is not None:
-        _check_cursor(cursor)
-    limit = _limit(query.get("limit"))
+    query = dict(_query.query(request, ("state", "limit", "cursor")))
+    if "state" in query:
+        query["state"] = query["state"].lower()
+    state = _query.choice(query, "state", circuit.STATES)
+    cursor = _query.text(query, "cursor", MAX_KEY_CHARS)
+    limit = _query.integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     items, summary = await _state.get(request).call(_list, principal.tenant_id, state, cursor, limit)
     page = items[:limit]
     next_cursor = page[-1]["resource_key"] if len(items) > limit else None
@@ -119,12 +109,8 @@ async def get_circuit_breaker(request: Request) -> Response:
     ---
     tags: [circuit-breakers]
     x-role: viewer
-    parameters:
-      - {name: resource_key, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255}}
     responses:
       200: {description: the breaker, x-data: CircuitBreaker}
-      400: {$ref: '#/components/responses/BadRequest'}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
     key = _resource_key(request)
@@ -163,11 +149,9 @@ async def reset_circuit_breaker(request: Request) -> Response:
     tags: [circuit-breakers]
     x-role: operator
     parameters:
-      - {name: resource_key, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255}}
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the breaker was reset, x-data: CircuitBreakerReset}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
@@ -187,19 +171,6 @@ def _resource_key(request: Request) -> str:
     # `authenticate` already refused (404) a key that is empty, too long or not printable.
     key: str = request.path_params["resource_key"]
     return key
-
-
-def _check_cursor(cursor: str) -> None:
-    if not 0 < len(cursor) <= MAX_KEY_CHARS or not cursor.isprintable():
-        raise errors.InvalidRequest("invalid_cursor", f"cursor must be 1 to {MAX_KEY_CHARS} printable characters")
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise errors.InvalidRequest("invalid_limit", f"limit must be an integer from 1 to {MAX_LIMIT}")
-    return int(raw)
 
 
 routes = [

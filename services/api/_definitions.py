@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import definition_source, definitions, errors
-from services.api import _changes, _state
+from services.api import _changes, _query, _state
 
 _SHA256 = re.compile(r"^(?:sha256:)?([0-9a-fA-F]{64})$")
 MAX_VERSION = 2**31 - 1  # a stored version is a PostgreSQL integer
@@ -26,6 +26,7 @@ MAX_PAGE = 200
 MAX_OFFSET = 100_000
 MAX_GRID_RUNS = 100
 MAX_GRID_DAYS = 90
+MAX_NAME_CHARS = 255  # a definition's name as a query parameter
 
 OPENAPI_SCHEMAS: dict[str, Any] = yaml.safe_load(r"""
 StoreDefinitionRequest:
@@ -178,12 +179,10 @@ async def list_definitions(request: Request) -> Response:
       200: {description: one page of stored versions, x-data: DefinitionList}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = query_params(request, ("name", "limit", "offset"))
-    name = query.get("name")
-    if name is not None:
-        check_name(name, "name")
-    limit = query_integer(query.get("limit"), "limit", 1, MAX_PAGE, MAX_PAGE)
-    offset = query_integer(query.get("offset"), "offset", 0, MAX_OFFSET, 0)
+    query = _query.query(request, ("name", "limit", "offset"))
+    name = _query.text(query, "name", MAX_NAME_CHARS)
+    limit = _query.integer(query, "limit", MAX_PAGE, 1, MAX_PAGE)
+    offset = _query.integer(query, "offset", 0, 0, MAX_OFFSET)
     rows = await _state.get(request).call(_list_rows, principal.tenant_id, name, limit, offset)
     return _state.success({"items": [definitions.row_view(r) for r in rows], "limit": limit, "offset": offset})
 
@@ -261,10 +260,10 @@ async def get_definition_executions_grid(request: Request) -> Response:
     """
     principal = await _state.authenticate(request, require="viewer")
     digest = _digest(request.path_params["definition_id"])
-    query = query_params(request, ("days", "limit", "offset"))
-    days = query_integer(query.get("days"), "days", 1, MAX_GRID_DAYS, 30)
-    limit = query_integer(query.get("limit"), "limit", 1, MAX_GRID_RUNS, 25)
-    offset = query_integer(query.get("offset"), "offset", 0, MAX_OFFSET, 0)
+    query = _query.query(request, ("days", "limit", "offset"))
+    days = _query.integer(query, "days", 30, 1, MAX_GRID_DAYS)
+    limit = _query.integer(query, "limit", 25, 1, MAX_GRID_RUNS)
+    offset = _query.integer(query, "offset", 0, 0, MAX_OFFSET)
     grid = await _state.get(request).call(definitions.executions_grid, principal.tenant_id, digest, limit, offset, days)
     runs = [
         {
@@ -306,7 +305,6 @@ async def get_definition_version(request: Request) -> Response:
     tags: [definitions]
     x-role: viewer
     parameters:
-      - {name: workflow_name, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255}}
       - {name: version, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
     responses:
       200: {description: the stored version, x-data: StoredDefinition}
@@ -345,33 +343,6 @@ def _digest(raw: str) -> str:
 
 def _names(stored: definitions.StoredDefinition) -> dict[str, Any]:
     return {"definition_id": stored.content_hash, "workflow_name": stored.name, "version": stored.version}
-
-
-def query_params(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
-    """The request's query parameters; one not in `allowed` is a 400 naming it."""
-    query = dict(request.query_params)
-    unknown = sorted(set(query) - set(allowed))
-    if unknown:
-        raise errors.InvalidRequest(
-            "invalid_filter", f"unknown query parameter {unknown[0]!r}; use {', '.join(allowed)}"
-        )
-    return query
-
-
-def query_integer(raw: str | None, name: str, low: int, high: int, default: int) -> int:
-    """A query parameter as an integer from `low` to `high` (`default` when absent); otherwise a 400."""
-    if raw is None:
-        return default
-    # ASCII digits only (str.isdigit() also takes "²"), and few of them: int() refuses thousands of digits.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not low <= int(raw) <= high:
-        raise errors.InvalidRequest("invalid_field", f"{name} must be an integer from {low} to {high}")
-    return int(raw)
-
-
-def check_name(value: str, field: str) -> None:
-    """Refuses (400) a name parameter that is not 1 to 255 printable characters."""
-    if not 0 < len(value) <= 255 or not value.isprintable():
-        raise errors.InvalidRequest("invalid_field", f"{field} must be 1 to 255 printable characters")
 
 
 def _duration_ms(run: Any) -> int | None:

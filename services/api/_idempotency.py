@@ -40,11 +40,8 @@ async def delete_idempotency_key(request: Request) -> Response:
     ---
     tags: [idempotency]
     x-role: admin
-    parameters:
-      - {name: idempotency_key, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255}}
     responses:
       200: {description: the key is forgotten, x-data: IdempotencyKeyDeleted}
-      400: {$ref: '#/components/responses/BadRequest'}
     """
     principal = await _state.authenticate(request, require="admin")
     key: str = request.path_params["idempotency_key"]

@@ -7,19 +7,15 @@ shift or repeat the pages it has not read yet.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
-import json
-import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import errors, runs
-from services.api import _state
+from hwe import runs
+from services.api import _query, _state
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -52,64 +48,30 @@ async def list_workflows(request: Request) -> Response:
             parameters: {workflow_run_id: '$response.body#/data/items/0/workflow_run_id'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = request.query_params
-    state = query.get("state")
-    if state is not None and state not in STATES:
-        raise errors.InvalidRequest("invalid_filter", f"state must be one of {', '.join(STATES)}")
-    limit = _limit(query.get("limit"))
+    query = _query.query(request, ("state", "name", "created_after", "created_before", "limit", "cursor"))
+    state = _query.choice(query, "state", STATES)
+    limit = _query.integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    after_created_at, after_id = _query.read_keyset_cursor(query)
     rows = await _state.get(request).call(
         _list,
         principal.tenant_id,
         {
             "state": state,
             "workflow_name": query.get("name"),
-            "created_after": _time(query.get("created_after"), "created_after"),
-            "created_before": _time(query.get("created_before"), "created_before"),
-            "after": _decode_cursor(query.get("cursor")),
+            "created_after": _query.time(query, "created_after"),
+            "created_before": _query.time(query, "created_before"),
+            "after": None if after_created_at is None or after_id is None else (after_created_at, after_id),
             "limit": limit + 1,
         },
     )
     page = rows[:limit]
-    next_cursor = _encode_cursor(page[-1]) if len(rows) > limit else None
+    more = len(rows) > limit
+    next_cursor = _query.keyset_cursor(page[-1]["created_at"], page[-1]["workflow_run_id"]) if more else None
     return _state.success({"items": [_summary(row) for row in page], "next_cursor": next_cursor})
 
 
 def _list(conn: Any, tenant_id: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
     return runs.list_runs(conn, tenant_id, **filters)
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_LIMIT
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise errors.InvalidRequest("invalid_limit", f"limit must be an integer from 1 to {MAX_LIMIT}")
-    return int(raw)
-
-
-def _time(raw: str | None, name: str) -> datetime.datetime | None:
-    if raw is None:
-        return None
-    try:
-        value = datetime.datetime.fromisoformat(raw)
-    except ValueError as err:
-        raise errors.InvalidRequest("invalid_filter", f"{name} must be an ISO 8601 date and time") from err
-    return value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
-
-
-def _encode_cursor(row: dict[str, Any]) -> str:
-    raw = json.dumps([row["created_at"].isoformat(), str(row["workflow_run_id"])]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> tuple[datetime.datetime, uuid.UUID] | None:
-    if cursor is None:
-        return None
-    try:
-        created_at, run_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.datetime.fromisoformat(created_at), uuid.UUID(run_id)
-    except (ValueError, TypeError, binascii.Error) as err:
-        raise errors.InvalidRequest("invalid_cursor", "cursor is not a next_cursor this API returned") from err
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:

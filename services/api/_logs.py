@@ -7,6 +7,7 @@ per stream (see `hwe.task_logs`); these views read it back, the caller's tenant'
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -17,6 +18,8 @@ from hwe import activities, db, errors, task_logs, tenants
 from services.api import _activities, _log_schemas, _query, _state
 
 STATES = _activities.STATES
+# The query parameters of a page of log entries.
+ENTRY_PARAMETERS = ("stream", "limit", "cursor")
 
 
 OPENAPI_SCHEMAS = _log_schemas.SCHEMAS
@@ -41,13 +44,14 @@ async def list_workflow_logs(request: Request) -> Response:
       200: {description: one page of runs, x-data: WorkflowLogPage}
     """
     principal = await _state.authenticate(request, require="viewer")
-    limit = _query.integer(request, "limit", 100, 1, 1000)
-    after_created_at, after_id = _query.read_keyset_cursor(request)
+    query = _query.query(request, ("workflow_name", "status", "since", "until", "limit", "cursor"))
+    limit = _query.integer(query, "limit", 100, 1, 1000)
+    after_created_at, after_id = _query.read_keyset_cursor(query)
     filters = {
-        "workflow_name": _query.text(request, "workflow_name"),
-        "state": _query.choice(request, "status", STATES),
-        "since": _query.time(request, "since"),
-        "until": _query.time(request, "until"),
+        "workflow_name": _query.text(query, "workflow_name"),
+        "state": _query.choice(query, "status", STATES),
+        "since": _query.time(query, "since"),
+        "until": _query.time(query, "until"),
         "after_created_at": after_created_at,
         "after_id": after_id,
         "limit": limit + 1,
@@ -73,7 +77,6 @@ async def get_workflow_log(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: the run's log summary, x-data: WorkflowLogDetail}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
     run_id = _state.path_uuid(request, "workflow_run_id")
@@ -102,10 +105,9 @@ async def get_task_log(request: Request) -> Response:
       - {name: cursor, in: query, description: the next_cursor of the previous page, schema: {type: string}}
     responses:
       200: {description: one page of the task's output, x-data: LogEntryPage}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    page = await _entries(request, principal, request.path_params["task_id"])
+    page = await _entries(request, principal, request.path_params["task_id"], _query.query(request, ENTRY_PARAMETERS))
     return _state.success({**page, "task_id": request.path_params["task_id"]})
 
 
@@ -122,11 +124,11 @@ async def list_step_logs(request: Request) -> Response:
       - {name: cursor, in: query, description: the next_cursor of the previous page, schema: {type: string}}
     responses:
       200: {description: one page of the run's output, x-data: LogEntryPage}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    step_name = _query.text(request, "step_name")
-    return _state.success({**await _entries(request, principal, step_name), "step_name": step_name})
+    query = _query.query(request, (*ENTRY_PARAMETERS, "step_name"))
+    step_name = _query.text(query, "step_name")
+    return _state.success({**await _entries(request, principal, step_name, query), "step_name": step_name})
 
 
 async def get_step_logs(request: Request) -> Response:
@@ -141,19 +143,21 @@ async def get_step_logs(request: Request) -> Response:
       - {name: cursor, in: query, description: the next_cursor of the previous page, schema: {type: string}}
     responses:
       200: {description: one page of the step's output, x-data: LogEntryPage}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
     step_name = request.path_params["step_name"]
-    return _state.success({**await _entries(request, principal, step_name), "step_name": step_name})
+    query = _query.query(request, ENTRY_PARAMETERS)
+    return _state.success({**await _entries(request, principal, step_name, query), "step_name": step_name})
 
 
-async def _entries(request: Request, principal: tenants.Principal, task_id: str | None) -> dict[str, Any]:
+async def _entries(
+    request: Request, principal: tenants.Principal, task_id: str | None, query: Mapping[str, str]
+) -> dict[str, Any]:
     """One page of the run's entries (of one task when `task_id` is given), by the query's stream and cursor."""
     run_id = _state.path_uuid(request, "workflow_run_id")
-    stream = _query.choice(request, "stream", task_logs.STREAMS)
-    limit = _query.integer(request, "limit", 50, 1, 200)
-    after = _query.read_row_cursor(request)
+    stream = _query.choice(query, "stream", task_logs.STREAMS)
+    limit = _query.integer(query, "limit", 50, 1, 200)
+    after = _query.read_row_cursor(query)
     rows = await _state.get(request).call(_run_entries, principal.tenant_id, run_id, task_id, stream, after, limit + 1)
     page = rows[:limit]
     next_cursor = str(page[-1]["log_id"]) if len(rows) > limit else None
@@ -189,11 +193,10 @@ async def list_run_activity_logs(request: Request) -> Response:
       - {name: include_logs, in: query, schema: {type: boolean, default: false}}
     responses:
       200: {description: the run's activities, x-data: RunActivityLogs}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
     run_id = _state.path_uuid(request, "workflow_run_id")
-    include = _query.boolean(request, "include_logs", False)
+    include = _query.boolean(_query.query(request, ("include_logs",)), "include_logs", False)
     rows, counts, logs = await _state.get(request).call(_run_activity_logs, principal.tenant_id, run_id, include)
     items = []
     for row in rows:
@@ -231,20 +234,19 @@ async def get_activity_log(request: Request) -> Response:
     tags: [logs]
     x-role: viewer
     parameters:
-      - {name: activity_id, in: path, required: true, schema: {type: string, format: uuid}}
       - {name: stream, in: query, schema: {type: string, enum: [stdout, stderr, log]}}
       - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
       - {name: cursor, in: query, description: the next_cursor of the previous page, schema: {type: string}}
     responses:
       200: {description: the activity and its output, x-data: ActivityLog}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
     run_id = _state.path_uuid(request, "workflow_run_id")
     activity_id = _state.path_uuid(request, "activity_id")
-    stream = _query.choice(request, "stream", task_logs.STREAMS)
-    limit = _query.integer(request, "limit", 50, 1, 200)
-    after = _query.read_row_cursor(request)
+    query = _query.query(request, ENTRY_PARAMETERS)
+    stream = _query.choice(query, "stream", task_logs.STREAMS)
+    limit = _query.integer(query, "limit", 50, 1, 200)
+    after = _query.read_row_cursor(query)
     row, counts, logs = await _state.get(request).call(
         _activity_log, principal.tenant_id, run_id, activity_id, stream, after, limit + 1
     )
@@ -285,8 +287,9 @@ async def list_activity_logs(request: Request) -> Response:
       200: {description: one page of activities, x-data: ActivityLogPage}
     """
     principal = await _state.authenticate(request, require="viewer")
-    limit = _query.integer(request, "limit", 100, 1, 500)
-    after_created_at, after_id = _query.read_keyset_cursor(request)
+    query = _query.query(request, ("limit", "cursor"))
+    limit = _query.integer(query, "limit", 100, 1, 500)
+    after_created_at, after_id = _query.read_keyset_cursor(query)
     filters = {
         "state": None,
         "parent_run_id": None,
@@ -327,12 +330,13 @@ async def get_log_stats(request: Request) -> Response:
       200: {description: the counts, x-data: LogStats}
     """
     principal = await _state.authenticate(request, require="viewer")
+    query = _query.query(request, ("workflow_name", "since", "until"))
     row = await _state.get(request).call(
         task_logs.summarize_task_logs,
         principal.tenant_id,
-        _query.text(request, "workflow_name"),
-        _query.time(request, "since"),
-        _query.time(request, "until"),
+        _query.text(query, "workflow_name"),
+        _query.time(query, "since"),
+        _query.time(query, "until"),
     )
     return _state.success(
         {

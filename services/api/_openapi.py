@@ -131,15 +131,18 @@ def _operation(path: str, method: str, func: Any) -> dict[str, Any]:
 
 
 def _parameters(path: str, declared: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The declared parameters plus every path parameter of the template not declared yet."""
-    names = {p.get("name") for p in declared if p.get("in") == "path"}
+    """The path parameters in the template's order, then the other declared ones.
+
+    A path parameter an endpoint does not declare gets the schema `_state.check_path_parameters` enforces.
+    """
+    declared_path = {p["name"]: p for p in declared if p.get("in") == "path"}
     segments = [s[1:-1] for s in path.split("/") if s.startswith("{") and s.endswith("}")]
-    added = [
-        {"name": name, "in": "path", "required": True, "schema": _state.path_parameter_schema(name)}
+    in_path = [
+        declared_path.get(name)
+        or {"name": name, "in": "path", "required": True, "schema": _state.path_parameter_schema(name)}
         for name in segments
-        if name not in names
     ]
-    return [*declared, *added]
+    return [*in_path, *(p for p in declared if p.get("in") != "path")]
 
 
 def _response(value: dict[str, Any]) -> dict[str, Any]:

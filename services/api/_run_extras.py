@@ -72,7 +72,6 @@ async def list_step_checkpoints(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: the task's checkpoints, x-data: StepCheckpointList}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     history = await _run_views._history(request)
     task_id = request.path_params["step_name"]
@@ -109,7 +108,6 @@ async def list_locks(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: "`locks` and `active_locks`, both empty", x-data: RunLocks}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     run = await _run(request)
     return _state.success(
@@ -133,7 +131,6 @@ async def list_sagas(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: "`sagas` and `compensation_events`, both empty", x-data: RunSagas}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     run = await _run(request)
     return _state.success(

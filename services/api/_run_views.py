@@ -58,7 +58,6 @@ async def list_steps(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: "`items`: the tasks in plan order"}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     history = await _history(request)
     return _state.success({"workflow_run_id": str(history.run["workflow_run_id"]), "items": _steps(history)})
@@ -72,7 +71,6 @@ async def get_step(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: the task}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     history = await _history(request)
     task_id = request.path_params["step_name"]
@@ -93,7 +91,6 @@ async def list_events(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: "`audit`, `emitted`, `received` and `waiting`, each oldest first"}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     history = await _history(request)
     checkpoints = _checkpoints(history)
@@ -148,7 +145,6 @@ async def list_checkpoints(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: "`items`: the checkpoints in step order"}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     history = await _history(request)
     items = [
@@ -174,7 +170,6 @@ async def get_graph(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: "`nodes` and `edges`"}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     history = await _history(request)
     nodes, edges = _graph(history)
@@ -200,7 +195,6 @@ async def get_graph_dot(request: Request) -> Response:
         description: the DOT text
         content:
           text/vnd.graphviz: {schema: {type: string}}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     history = await _history(request)
     nodes, edges = _graph(history)
@@ -220,7 +214,6 @@ async def get_replay(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: "`timeline` and `outcome`"}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     history = await _history(request)
     run = history.run

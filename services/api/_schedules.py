@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import db, errors, schedules, tenants
-from services.api import _changes, _state
+from services.api import _changes, _query, _state
 
 _EXPLICIT_FIELDS = ("cron", "timezone", "start_date", "catchup", "max_active_runs", "is_paused")
 _CREATE_FIELDS = ("workflow_definition", "name", "inputs", *_EXPLICIT_FIELDS)
@@ -324,16 +324,11 @@ async def schedule_history(request: Request) -> Response:
       - {name: offset, in: query, schema: {type: integer, minimum: 0, maximum: 100000, default: 0}}
     responses:
       200: {description: one page of the schedule's history, x-data: ScheduleHistory}
-      400: {$ref: '#/components/responses/BadRequest'}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = request.query_params
-    unknown = sorted(set(query) - {"limit", "offset"})
-    if unknown:
-        raise errors.InvalidRequest("invalid_filter", f"unknown query parameter {unknown[0]!r}; use limit and offset")
-    limit = _integer(query.get("limit"), "limit", DEFAULT_HISTORY_LIMIT, 1, MAX_HISTORY_LIMIT)
-    offset = _integer(query.get("offset"), "offset", 0, 0, MAX_HISTORY_OFFSET)
+    query = _query.query(request, ("limit", "offset"))
+    limit = _query.integer(query, "limit", DEFAULT_HISTORY_LIMIT, 1, MAX_HISTORY_LIMIT)
+    offset = _query.integer(query, "offset", 0, 0, MAX_HISTORY_OFFSET)
     schedule_id = _schedule_id(request)
     schedule, rows, total = await _state.get(request).call(_history, principal.tenant_id, schedule_id, limit, offset)
     return _state.success(
@@ -421,14 +416,6 @@ def _scan(conn: db.Connection, *, tenant_id: str, misfire_grace: timedelta, max_
         "failed": [{"schedule_id": err.schedule_id, "message": str(err)} for err in scan.failed],
         "more_due": scan.more_due,
     }
-
-
-def _integer(raw: str | None, name: str, default: int, low: int, high: int) -> int:
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 7) or not low <= int(raw) <= high:
-        raise errors.InvalidRequest(f"invalid_{name}", f"{name} must be an integer from {low} to {high}")
-    return int(raw)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import definitions, errors, input_schemas
-from services.api import _changes, _definitions, _state
+from services.api import _changes, _definitions, _query, _state
 
 MAX_PAGE = 200
 MAX_OFFSET = 100_000
@@ -88,12 +88,10 @@ async def list_schemas(request: Request) -> Response:
       200: {description: one page of schemas, x-data: WorkflowSchemaList}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = _definitions.query_params(request, ("workflow_name", "limit", "offset"))
-    name = query.get("workflow_name")
-    if name is not None:
-        _definitions.check_name(name, "workflow_name")
-    limit = _definitions.query_integer(query.get("limit"), "limit", 1, MAX_PAGE, 50)
-    offset = _definitions.query_integer(query.get("offset"), "offset", 0, MAX_OFFSET, 0)
+    query = _query.query(request, ("workflow_name", "limit", "offset"))
+    name = _query.text(query, "workflow_name", _definitions.MAX_NAME_CHARS)
+    limit = _query.integer(query, "limit", 50, 1, MAX_PAGE)
+    offset = _query.integer(query, "offset", 0, 0, MAX_OFFSET)
     items = await _state.get(request).call(_list, principal.tenant_id, name, limit, offset)
     return _state.success({"items": items, "limit": limit, "offset": offset})
 
@@ -112,7 +110,7 @@ async def schema_stats(request: Request) -> Response:
       200: {description: the counts, x-data: SchemaStats}
     """
     principal = await _state.authenticate(request, require="viewer")
-    _definitions.query_params(request, ())
+    _query.query(request, ())
     row = await _state.get(request).call(definitions.definition_stats, principal.tenant_id)
     last = row["last_stored_at"]
     return _state.success(
@@ -132,15 +130,13 @@ async def get_schema(request: Request) -> Response:
     tags: [schemas]
     x-role: viewer
     parameters:
-      - {name: workflow_name, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255}}
       - {name: version, in: query, schema: {type: integer, minimum: 1, maximum: 2147483647}}
     responses:
       200: {description: the schema, x-data: WorkflowSchema}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = _definitions.query_params(request, ("version",))
-    raw = query.get("version")
-    version = None if raw is None else _definitions.query_integer(raw, "version", 1, _definitions.MAX_VERSION, 1)
+    query = _query.query(request, ("version",))
+    version = _query.integer(query, "version", 1, 1, _definitions.MAX_VERSION) if "version" in query else None
     name = request.path_params["workflow_name"]
     schema = await _state.get(request).call(input_schemas.get_schema, principal.tenant_id, name, version)
     return _state.success(schema)
@@ -156,7 +152,6 @@ async def validate_inputs(request: Request) -> Response:
     x-role: viewer
     x-body: ValidateInputsRequest
     parameters:
-      - {name: workflow_name, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255}}
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the result, x-data: InputValidation}
@@ -193,7 +188,6 @@ async def deprecate_schema_version(request: Request) -> Response:
     tags: [schemas]
     x-role: operator
     parameters:
-      - {name: workflow_name, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255}}
       - {name: version, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:

@@ -21,11 +21,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import db, errors, signals, tenants
-from services.api import _changes, _state
+from services.api import _changes, _query, _state
 
 MAX_UPDATE_WAIT_SECONDS = 60
 DEFAULT_UPDATE_WAIT_SECONDS = 30
 DEFAULT_LIMIT = 50
+MAX_AFTER = 10**18 - 1  # a message sequence: 18 digits stay within a bigint
 _POLL_SECONDS = 0.2
 _UPDATE_STATUSES = ("PENDING", "COMPLETED", "FAILED")
 
@@ -127,7 +128,6 @@ async def send_signal(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       201: {description: the signal sent, x-data: SignalSent}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
@@ -166,16 +166,17 @@ async def list_signals(request: Request) -> Response:
          schema: {type: integer, minimum: 0}}
     responses:
       200: {description: the signals, x-data: SignalList}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
-    query = _query(request, ("status", "signal_name", "limit", "after"))
-    status = _choice(query, "status", ("pending", "delivered", "undelivered"))
+    query = _query.query(request, ("status", "signal_name", "limit", "after"))
+    status = _query.choice(query, "status", ("pending", "delivered", "undelivered"))
+    signal_name = _query.text(query, "signal_name", signals.MAX_NAME_CHARS)
     run_id = _run_id(request)
-    limit, after = _int(query, "limit", DEFAULT_LIMIT, 1, signals.MAX_LIMIT), _int(query, "after", 0, 0, None)
+    limit = _query.integer(query, "limit", DEFAULT_LIMIT, 1, signals.MAX_LIMIT)
+    after = _query.integer(query, "after", 0, 0, MAX_AFTER)
     taken = None if status is None else status == "delivered"
     state, messages = await _state.get(request).call(
-        _list, principal.tenant_id, run_id, "signal", query.get("signal_name"), taken, limit, after
+        _list, principal.tenant_id, run_id, "signal", signal_name, taken, limit, after
     )
     finished = state in signals.TERMINAL
     if (status == "pending" and finished) or (status == "undelivered" and not finished):
@@ -213,7 +214,6 @@ async def send_update(request: Request) -> Response:
     responses:
       200: {description: the run took the update, x-data: Update}
       202: {description: "not taken yet: the update, status PENDING", x-data: Update}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
@@ -265,7 +265,6 @@ async def list_pending_updates(request: Request) -> Response:
          schema: {type: integer, minimum: 0}}
     responses:
       200: {description: the pending updates, x-data: UpdateList}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     return await _list_updates(request, ("update_name", "limit", "after"), "PENDING")
 
@@ -286,7 +285,6 @@ async def list_update_history(request: Request) -> Response:
          schema: {type: integer, minimum: 0}}
     responses:
       200: {description: the updates, x-data: UpdateList}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     return await _list_updates(request, ("status", "update_name", "limit", "after"), None)
 
@@ -309,15 +307,12 @@ async def query_workflow(request: Request) -> Response:
       - {name: include_version, in: query, description: add `version`, schema: {type: string, enum: ["true", "false"]}}
     responses:
       200: {description: the variable or variables, x-data: QueryAnswer}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
-    query = _query(request, ("variable", "all", "include_version"))
-    every = _choice(query, "all", ("true", "false")) == "true"
-    with_version = _choice(query, "include_version", ("true", "false")) == "true"
-    variable = query.get("variable")
-    if variable is not None and not 0 < len(variable) <= 200:
-        raise errors.InvalidRequest("bad_parameter", "variable is a name of 1 to 200 characters")
+    query = _query.query(request, ("variable", "all", "include_version"))
+    every = _query.boolean(query, "all", False)
+    with_version = _query.boolean(query, "include_version", False)
+    variable = _query.text(query, "variable")
     if (variable is None) == (not every):
         raise errors.InvalidRequest("bad_parameter", "give exactly one of variable=NAME and all=true")
     run_id = _run_id(request)
@@ -336,13 +331,15 @@ async def query_workflow(request: Request) -> Response:
 
 async def _list_updates(request: Request, allowed: tuple[str, ...], only: str | None) -> Response:
     principal = await _state.authenticate(request)
-    query = _query(request, allowed)
-    status = only or _choice(query, "status", _UPDATE_STATUSES)
+    query = _query.query(request, allowed)
+    status = only or _query.choice(query, "status", _UPDATE_STATUSES)
+    update_name = _query.text(query, "update_name", signals.MAX_NAME_CHARS)
     run_id = _run_id(request)
-    limit, after = _int(query, "limit", DEFAULT_LIMIT, 1, signals.MAX_LIMIT), _int(query, "after", 0, 0, None)
+    limit = _query.integer(query, "limit", DEFAULT_LIMIT, 1, signals.MAX_LIMIT)
+    after = _query.integer(query, "after", 0, 0, MAX_AFTER)
     taken = None if status is None else status == "COMPLETED"
     state, messages = await _state.get(request).call(
-        _list, principal.tenant_id, run_id, "update", query.get("update_name"), taken, limit, after
+        _list, principal.tenant_id, run_id, "update", update_name, taken, limit, after
     )
     items = [view for view in (_update_view(run_id, state, m) for m in messages) if status in (None, view["status"])]
     return _state.success(_page(run_id, state, items, messages, limit))
@@ -395,44 +392,6 @@ def _page(
 
 def _wait_step(step_name: str | None) -> str | None:
     return None if step_name is None else step_name.removeprefix("wait_for_event:")
-
-
-def _query(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
-    query = request.query_params
-    unknown = sorted(set(query) - set(allowed))
-    if unknown:
-        raise errors.InvalidRequest(
-            "bad_parameter", f"unknown query parameter {unknown[0]!r}; use {', '.join(allowed)}"
-        )
-    repeated = sorted(key for key in set(query) if len(query.getlist(key)) > 1)
-    if repeated:
-        raise errors.InvalidRequest("bad_parameter", f"query parameter {repeated[0]!r} is given more than once")
-    values = {key: query[key] for key in allowed if key in query}
-    if any("\x00" in value for value in values.values()):
-        raise errors.InvalidRequest("bad_parameter", "query parameters must not contain NUL")
-    for key in ("signal_name", "update_name"):
-        if key in values and not 0 < len(values[key]) <= signals.MAX_NAME_CHARS:
-            raise errors.InvalidRequest("bad_parameter", f"{key} is 1 to {signals.MAX_NAME_CHARS} characters")
-    return values
-
-
-def _choice(query: dict[str, str], key: str, choices: tuple[str, ...]) -> str | None:
-    value = query.get(key)
-    if value is not None and value not in choices:
-        raise errors.InvalidRequest("bad_parameter", f"{key} is one of {', '.join(choices)}")
-    return value
-
-
-def _int(query: dict[str, str], key: str, default: int, low: int, high: int | None) -> int:
-    text = query.get(key)
-    if text is None:
-        return default
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise errors.InvalidRequest("bad_parameter", f"{key} is a whole number")
-    value = int(text)
-    if value < low or (high is not None and value > high):
-        raise errors.InvalidRequest("bad_parameter", f"{key} is from {low}" + (f" to {high}" if high else " up"))
-    return value
 
 
 def _run_id(request: Request) -> uuid.UUID:

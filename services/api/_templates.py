@@ -81,7 +81,6 @@ async def get_dsl_template(request: Request) -> Response:
       - {name: template_name, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 100}}
     responses:
       200: {description: the template, x-data: DslTemplate}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     await _state.authenticate(request, require="viewer")
     return _state.success(templates.get_template(request.path_params["template_name"]))

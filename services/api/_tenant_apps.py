@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hwe import secrets, tenant_apps
-from services.api import _app_params, _changes, _state, _tenant_app_schemas
+from services.api import _changes, _query, _state, _tenant_app_schemas
 
 
 async def install_app(request: Request) -> Response:
@@ -72,11 +72,11 @@ async def list_app_installations(request: Request) -> Response:
       200: {description: one page of installations, x-data: AppInstallationPage}
     """
     principal = await _state.authenticate(request)
-    params = _app_params.query(request, ("page", "page_size", "status", "category"))
-    page, size = _app_params.page(params, 100, 20)
+    params = _query.query(request, ("page", "page_size", "status", "category"))
+    page, size = _query.page(params, 100, 20)
     filters = {
-        "status": _app_params.choice(params, "status", ("enabled", "disabled")),
-        "category": _app_params.text(params, "category"),
+        "status": _query.choice(params, "status", ("enabled", "disabled")),
+        "category": _query.text(params, "category"),
     }
     found = await _state.get(request).call(tenant_apps.list_installations, principal.tenant_id, filters, page, size)
     return _state.success(found)
@@ -92,7 +92,7 @@ async def list_app_tools(request: Request) -> Response:
       200: {description: the tools, x-data: AppToolList}
     """
     principal = await _state.authenticate(request)
-    _app_params.query(request, ())
+    _query.query(request, ())
     return _state.success(await _state.get(request).call(tenant_apps.list_tools, principal.tenant_id))
 
 
@@ -102,11 +102,8 @@ async def get_app_installation(request: Request) -> Response:
     ---
     tags: [tenant-apps]
     x-role: viewer
-    parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: the installation, x-data: AppInstallation}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
     found = await _state.get(request).call(tenant_apps.get_installation, principal.tenant_id, _installation(request))
@@ -119,11 +116,8 @@ async def uninstall_app(request: Request) -> Response:
     ---
     tags: [tenant-apps]
     x-role: admin
-    parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: "`{installation_id, uninstalled: true}`", x-data: AppUninstalled}
-      404: {$ref: '#/components/responses/NotFound'}
       503: {$ref: '#/components/responses/Unavailable'}
     """
     principal = await _state.authenticate(request, require="admin")
@@ -140,11 +134,9 @@ async def enable_app(request: Request) -> Response:
     tags: [tenant-apps]
     x-role: admin
     parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the installation, x-data: AppInstallation}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     return await _set_enabled(request, True)
@@ -157,11 +149,9 @@ async def disable_app(request: Request) -> Response:
     tags: [tenant-apps]
     x-role: admin
     parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the installation, x-data: AppInstallation}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     return await _set_enabled(request, False)
@@ -192,14 +182,12 @@ async def upgrade_app(request: Request) -> Response:
     tags: [tenant-apps]
     x-role: admin
     parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
       - $ref: '#/components/parameters/IdempotencyKey'
     requestBody:
       required: false
       content: {application/json: {schema: {$ref: '#/components/schemas/AppUpgradeRequest'}}}
     responses:
       200: {description: the installation, x-data: AppInstallation}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
@@ -225,11 +213,8 @@ async def get_app_configuration(request: Request) -> Response:
     ---
     tags: [tenant-apps]
     x-role: viewer
-    parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: the configuration, x-data: AppConfiguration}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
     call = _state.get(request).call
@@ -244,11 +229,9 @@ async def update_app_configuration(request: Request) -> Response:
     x-role: admin
     x-body: AppConfigurationUpdate
     parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the configuration, x-data: AppConfiguration}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
@@ -275,7 +258,6 @@ async def list_app_installation_logs(request: Request) -> Response:
     tags: [tenant-apps]
     x-role: viewer
     parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
       - {name: page, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 1}}
       - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
       - {name: action, in: query, schema: {$ref: '#/components/schemas/AppLogAction'}}
@@ -283,16 +265,15 @@ async def list_app_installation_logs(request: Request) -> Response:
       - {name: end_time, in: query, schema: {type: string, format: date-time}}
     responses:
       200: {description: one page of the log, x-data: AppInstallationLogPage}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
     installation_id = _installation(request)
-    params = _app_params.query(request, ("page", "page_size", "action", "start_time", "end_time"))
-    page, size = _app_params.page(params, 200, 50)
+    params = _query.query(request, ("page", "page_size", "action", "start_time", "end_time"))
+    page, size = _query.page(params, 200, 50)
     filters = {
-        "action": _app_params.choice(params, "action", tenant_apps.LOG_ACTIONS),
-        "start_time": _app_params.moment(params, "start_time"),
-        "end_time": _app_params.moment(params, "end_time"),
+        "action": _query.choice(params, "action", tenant_apps.LOG_ACTIONS),
+        "start_time": _query.time(params, "start_time"),
+        "end_time": _query.time(params, "end_time"),
     }
     found = await _state.get(request).call(
         tenant_apps.list_logs, principal.tenant_id, installation_id, filters, page, size
@@ -306,14 +287,11 @@ async def get_app_installation_log(request: Request) -> Response:
     ---
     tags: [tenant-apps]
     x-role: viewer
-    parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: the entry, x-data: AppInstallationLog}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
-    installation_id, log_id = _installation(request), _app_params.path_integer(request, "log_id")
+    installation_id, log_id = _installation(request), int(request.path_params["log_id"])
     found = await _state.get(request).call(tenant_apps.get_log, principal.tenant_id, installation_id, log_id)
     return _state.success(found)
 
@@ -324,11 +302,8 @@ async def list_app_secrets(request: Request) -> Response:
     ---
     tags: [tenant-apps]
     x-role: viewer
-    parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: the secrets' names and times, x-data: AppSecretList}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
     found = await _state.get(request).call(tenant_apps.list_secrets, principal.tenant_id, _installation(request))
@@ -343,7 +318,6 @@ async def set_app_secret(request: Request) -> Response:
     x-role: admin
     x-body: AppSecretRequest
     parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
       - name: secret_name
         in: path
         required: true
@@ -351,7 +325,6 @@ async def set_app_secret(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the secret's name and times, x-data: AppSecret}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
       503: {$ref: '#/components/responses/Unavailable'}
     """
@@ -385,14 +358,12 @@ async def delete_app_secret(request: Request) -> Response:
     tags: [tenant-apps]
     x-role: admin
     parameters:
-      - {name: installation_id, in: path, required: true, schema: {type: string, format: uuid}}
       - name: secret_name
         in: path
         required: true
         schema: {type: string, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'}
     responses:
       200: {description: "`{name, deleted: true}`", x-data: AppSecretDeleted}
-      404: {$ref: '#/components/responses/NotFound'}
       503: {$ref: '#/components/responses/Unavailable'}
     """
     principal = await _state.authenticate(request, require="admin")
@@ -412,7 +383,7 @@ async def delete_app_secret(request: Request) -> Response:
 
 
 def _installation(request: Request) -> uuid.UUID:
-    return _app_params.path_uuid(request, "installation_id")
+    return _state.path_uuid(request, "installation_id")
 
 
 OPENAPI_SCHEMAS: dict[str, Any] = _tenant_app_schemas.SCHEMAS

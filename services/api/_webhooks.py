@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import db, errors, secrets, tenants, webhooks
-from services.api import _changes, _state
+from hwe import db, secrets, tenants, webhooks
+from services.api import _changes, _query, _state
 
 MAX_DELIVERIES = 200
 _FIELDS = ("url", "event_types", "description")
@@ -76,7 +76,6 @@ async def get_webhook(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: the webhook, x-data: Webhook}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request)
     found = await _state.get(request).call(webhooks.get_webhook, principal.tenant_id, _id(request, "webhook_id"))
@@ -91,7 +90,6 @@ async def delete_webhook(request: Request) -> Response:
     x-role: operator
     responses:
       200: {description: "the id of the deleted webhook: `{webhook_id, deleted: true}`"}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="operator")
     webhook_id = _id(request, "webhook_id")
@@ -110,7 +108,6 @@ async def rotate_secret(request: Request) -> Response:
     responses:
       200: {description: the webhook with its new secret, x-data: NewWebhook}
       409: {$ref: '#/components/responses/Conflict'}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="operator")
     state = _state.get(request)
@@ -136,22 +133,18 @@ async def list_deliveries(request: Request) -> Response:
     x-role: viewer
     responses:
       200: {description: the deliveries, x-data: WebhookDeliveryList}
-      404: {$ref: '#/components/responses/NotFound'}
     parameters:
       - {name: state, in: query, schema: {type: string, enum: [pending, delivered, dead]}}
       - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
     """
     principal = await _state.authenticate(request)
-    query = request.query_params
-    unknown = sorted(set(query) - {"state", "limit"})
-    if unknown:
-        raise errors.InvalidRequest("invalid_filter", f"unknown query parameter {unknown[0]!r}; use state and limit")
+    query = _query.query(request, ("state", "limit"))
     items = await _state.get(request).call(
         webhooks.list_deliveries,
         principal.tenant_id,
         _id(request, "webhook_id"),
-        query.get("state"),
-        _limit(query.get("limit")),
+        _query.choice(query, "state", webhooks.DELIVERY_STATES),
+        _query.integer(query, "limit", 50, 1, MAX_DELIVERIES),
     )
     return _state.success({"items": items})
 
@@ -167,7 +160,6 @@ async def retry_delivery(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the requeued delivery, x-data: WebhookDelivery}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="operator")
     webhook_id, delivery_id = _id(request, "webhook_id"), _id(request, "delivery_id")
@@ -183,14 +175,6 @@ async def retry_delivery(request: Request) -> Response:
 
 def _id(request: Request, name: str) -> uuid.UUID:
     return _state.path_uuid(request, name)
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return 50
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= MAX_DELIVERIES:
-        raise errors.InvalidRequest("invalid_limit", f"limit must be an integer from 1 to {MAX_DELIVERIES}")
-    return int(raw)
 
 
 routes = [

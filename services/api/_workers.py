@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hwe import errors, workers
-from services.api import _changes, _state
+from services.api import _changes, _query, _state
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -128,19 +128,14 @@ async def list_workers(request: Request) -> Response:
       - {name: offset, in: query, schema: {type: integer, minimum: 0, maximum: 100000, default: 0}}
     responses:
       200: {description: one page of workers, x-data: WorkerPage}
-      400: {$ref: '#/components/responses/BadRequest'}
     """
     principal = await _state.authenticate(request, require="viewer")
-    query = request.query_params
-    unknown = sorted(set(query) - set(_LIST_PARAMETERS))
-    if unknown:
-        raise errors.InvalidRequest("invalid_filter", f"unknown query parameter {unknown[0]!r}")
-    status = query.get("status")
-    if status is not None and status not in workers.STATUSES:
-        raise errors.InvalidRequest("invalid_filter", f"status must be one of {', '.join(workers.STATUSES)}")
-    queue_name, hostname = _text(query, "queue_name"), _text(query, "machine_id")
-    limit = _integer(query.get("limit"), "limit", 1, MAX_LIMIT, DEFAULT_LIMIT)
-    offset = _integer(query.get("offset"), "offset", 0, MAX_OFFSET, 0)
+    query = _query.query(request, _LIST_PARAMETERS)
+    status = _query.choice(query, "status", workers.STATUSES)
+    queue_name = _query.text(query, "queue_name", MAX_FILTER_CHARS)
+    hostname = _query.text(query, "machine_id", MAX_FILTER_CHARS)
+    limit = _query.integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _query.integer(query, "offset", 0, 0, MAX_OFFSET)
     if queue_name is not None and queue_name != principal.queue_name:
         return _state.success({"items": [], "limit": limit, "offset": offset, "next_offset": None})
     page = await _state.get(request).call(
@@ -168,12 +163,8 @@ async def get_worker(request: Request) -> Response:
     ---
     tags: [workers]
     x-role: viewer
-    parameters:
-      - {name: worker_id, in: path, required: true, schema: {type: string, format: uuid}}
     responses:
       200: {description: the worker, x-data: Worker}
-      400: {$ref: '#/components/responses/BadRequest'}
-      404: {$ref: '#/components/responses/NotFound'}
     """
     principal = await _state.authenticate(request, require="viewer")
     found = await _state.get(request).call(workers.get_worker, principal.queue_name, _worker_id(request))
@@ -188,12 +179,9 @@ async def delete_worker(request: Request) -> Response:
     tags: [workers]
     x-role: admin
     parameters:
-      - {name: worker_id, in: path, required: true, schema: {type: string, format: uuid}}
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the removed worker's id, x-data: DeletedWorker}
-      400: {$ref: '#/components/responses/BadRequest'}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
@@ -239,15 +227,12 @@ async def drain_worker(request: Request) -> Response:
     tags: [workers]
     x-role: operator
     parameters:
-      - {name: worker_id, in: path, required: true, schema: {type: string, format: uuid}}
       - $ref: '#/components/parameters/IdempotencyKey'
     requestBody:
       required: false
       content: {application/json: {schema: {$ref: '#/components/schemas/WorkerEmptyRequest'}}}
     responses:
       200: {description: the worker with its command, x-data: Worker}
-      400: {$ref: '#/components/responses/BadRequest'}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     return await _command(request, "drain", ())
@@ -261,15 +246,12 @@ async def pause_worker(request: Request) -> Response:
     tags: [workers]
     x-role: operator
     parameters:
-      - {name: worker_id, in: path, required: true, schema: {type: string, format: uuid}}
       - $ref: '#/components/parameters/IdempotencyKey'
     requestBody:
       required: false
       content: {application/json: {schema: {$ref: '#/components/schemas/WorkerPauseRequest'}}}
     responses:
       200: {description: the worker with its command, x-data: Worker}
-      400: {$ref: '#/components/responses/BadRequest'}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     return await _command(request, "pause", ("reason",))
@@ -282,15 +264,12 @@ async def resume_worker(request: Request) -> Response:
     tags: [workers]
     x-role: operator
     parameters:
-      - {name: worker_id, in: path, required: true, schema: {type: string, format: uuid}}
       - $ref: '#/components/parameters/IdempotencyKey'
     requestBody:
       required: false
       content: {application/json: {schema: {$ref: '#/components/schemas/WorkerEmptyRequest'}}}
     responses:
       200: {description: the worker with its command, x-data: Worker}
-      400: {$ref: '#/components/responses/BadRequest'}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     return await _command(request, "resume", ())
@@ -304,12 +283,9 @@ async def set_worker_capacity(request: Request) -> Response:
     x-role: operator
     x-body: WorkerCapacityRequest
     parameters:
-      - {name: worker_id, in: path, required: true, schema: {type: string, format: uuid}}
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the worker with the concurrency asked of it, x-data: Worker}
-      400: {$ref: '#/components/responses/BadRequest'}
-      404: {$ref: '#/components/responses/NotFound'}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
@@ -367,21 +343,6 @@ async def _optional_body(request: Request, fields: tuple[str, ...]) -> dict[str,
 
 def _worker_id(request: Request) -> uuid.UUID:
     return _state.path_uuid(request, "worker_id")
-
-
-def _text(query: Any, name: str) -> str | None:
-    value: str | None = query.get(name)
-    if value is not None and (len(value) > MAX_FILTER_CHARS or "\x00" in value):
-        raise errors.InvalidRequest("invalid_filter", f"{name} must be at most {MAX_FILTER_CHARS} characters")
-    return value
-
-
-def _integer(raw: str | None, name: str, lowest: int, highest: int, default: int) -> int:
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 7) or not lowest <= int(raw) <= highest:
-        raise errors.InvalidRequest(f"invalid_{name}", f"{name} must be an integer from {lowest} to {highest}")
-    return int(raw)
 
 
 routes: list[BaseRoute] = [

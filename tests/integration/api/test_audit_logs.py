@@ -161,10 +161,10 @@ def test_dates_without_an_offset_are_read_as_utc(tenant: Tenant) -> None:
 @pytest.mark.parametrize(
     ("params", "code", "named"),
     [
-        ({"start_date": "yesterday"}, "invalid_filter", "start_date"),
-        ({"end_date": "2026-13-01T00:00:00"}, "invalid_filter", "end_date"),
+        ({"start_date": "yesterday"}, "invalid_start_date", "start_date"),
+        ({"end_date": "2026-13-01T00:00:00"}, "invalid_end_date", "end_date"),
         ({"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "invalid_filter", "start_date"),
-        ({"workflow_run_id": "not-a-uuid"}, "invalid_filter", "workflow_run_id"),
+        ({"workflow_run_id": "not-a-uuid"}, "invalid_workflow_run_id", "workflow_run_id"),
         ({"page": "0"}, "invalid_page", "page"),
         ({"page": "-1"}, "invalid_page", "page"),
         ({"page": "1.5"}, "invalid_page", "page"),
@@ -172,8 +172,8 @@ def test_dates_without_an_offset_are_read_as_utc(tenant: Tenant) -> None:
         ({"per_page": "0"}, "invalid_per_page", "per_page"),
         ({"per_page": "201"}, "invalid_per_page", "per_page"),
         ({"per_page": "²"}, "invalid_per_page", "per_page"),
-        ({"limit": "10"}, "unknown_parameter", "limit"),
-        ({"workflow_id": "x"}, "unknown_parameter", "workflow_id"),
+        ({"limit": "10"}, "invalid_filter", "limit"),
+        ({"workflow_id": "x"}, "invalid_filter", "workflow_id"),
     ],
 )
 def test_bad_parameters_answer_400_with_a_reason_naming_the_parameter(

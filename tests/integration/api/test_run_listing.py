@@ -125,8 +125,8 @@ def test_limit_outside_1_to_200_is_400(tenant: Tenant, limit: str) -> None:
 @pytest.mark.parametrize(
     ("params", "code"),
     [
-        ({"state": "exploded"}, "invalid_filter"),
-        ({"created_after": "yesterday"}, "invalid_filter"),
+        ({"state": "exploded"}, "invalid_state"),
+        ({"created_after": "yesterday"}, "invalid_created_after"),
         ({"cursor": "not-a-cursor"}, "invalid_cursor"),
         ({"cursor": "W10"}, "invalid_cursor"),
     ],

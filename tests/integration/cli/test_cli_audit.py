@@ -91,4 +91,4 @@ def test_audit_of_an_id_that_is_not_a_uuid_exits_1_with_the_apis_reason(tenant: 
     done = hwe(tenant, "audit", "not-a-run")
 
     assert done.returncode == 1
-    assert "invalid_filter: workflow_run_id must be a UUID" in done.stderr
+    assert "invalid_workflow_run_id: workflow_run_id must be a UUID" in done.stderr
