@@ -116,6 +116,10 @@ async def upload_artifact(request: Request) -> Response:
                 data: {$ref: '#/components/schemas/ArtifactStored'}
                 artifact_id: {type: string, pattern: '^[0-9a-f]{64}$'}
                 size: {type: integer, minimum: 0}
+        links:
+          GetArtifact: {operationId: get_artifact, parameters: {artifact_id: '$response.body#/data/artifact_id'}}
+          ArtifactExists: {operationId: artifact_exists, parameters: {artifact_id: '$response.body#/data/artifact_id'}}
+          DeleteArtifact: {operationId: delete_artifact, parameters: {artifact_id: '$response.body#/data/artifact_id'}}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request)

@@ -158,7 +158,16 @@ async def create_schedule(request: Request) -> Response:
     parameters:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
-      201: {description: the new schedule, x-data: Schedule}
+      201:
+        description: the new schedule
+        x-data: Schedule
+        links:
+          GetSchedule: {operationId: get_schedule, parameters: {schedule_id: '$response.body#/data/schedule_id'}}
+          UpdateSchedule: {operationId: update_schedule, parameters: {schedule_id: '$response.body#/data/schedule_id'}}
+          DeleteSchedule: {operationId: delete_schedule, parameters: {schedule_id: '$response.body#/data/schedule_id'}}
+          History: {operationId: schedule_history, parameters: {schedule_id: '$response.body#/data/schedule_id'}}
+          PauseSchedule: {operationId: pause_schedule, parameters: {schedule_id: '$response.body#/data/schedule_id'}}
+          ResumeSchedule: {operationId: resume_schedule, parameters: {schedule_id: '$response.body#/data/schedule_id'}}
       409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
