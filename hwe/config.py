@@ -54,6 +54,7 @@ class Settings:
     timeout_health_file: Path | None = None
     task_ttl_seconds: float = 7 * 86_400.0
     event_ttl_seconds: float = 30 * 86_400.0
+    worker_ttl_seconds: float = 86_400.0
     cleanup_every_seconds: float = 300.0
     secrets_file: Path | None = None
     secrets_provider: str = "file"
@@ -132,6 +133,7 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("timeout", "health_file", "HWE_TIMEOUT_HEALTH_FILE", "timeout_health_file"),
     ("timeout", "task_ttl_seconds", "HWE_TASK_TTL_SECONDS", "task_ttl_seconds"),
     ("timeout", "event_ttl_seconds", "HWE_EVENT_TTL_SECONDS", "event_ttl_seconds"),
+    ("timeout", "worker_ttl_seconds", "HWE_WORKER_TTL_SECONDS", "worker_ttl_seconds"),
     ("timeout", "cleanup_every_seconds", "HWE_CLEANUP_EVERY_SECONDS", "cleanup_every_seconds"),
     ("secrets", "file", "HWE_SECRETS_FILE", "secrets_file"),
     ("secrets", "provider", "HWE_SECRETS_PROVIDER", "secrets_provider"),

@@ -42,7 +42,10 @@ INVARIANT_VIOLATIONS = prometheus_client.Counter(
     registry=REGISTRY,
 )
 CLEANED = prometheus_client.Counter(
-    "hwe_cleaned_rows_total", "Finished tasks and old events deleted by policy", ["kind"], registry=REGISTRY
+    "hwe_cleaned_rows_total",
+    "Finished tasks, old events and long-offline workers deleted by policy",
+    ["kind"],
+    registry=REGISTRY,
 )
 
 

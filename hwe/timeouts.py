@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from hwe import children, db, queue, runs
+from hwe import children, db, queue, runs, workers
 
 logger = logging.getLogger(__name__)
 
@@ -91,11 +91,19 @@ def check_invariants(conn: db.Connection, queue_name: str, limit: int) -> list[V
 
 
 def cleanup(
-    conn: db.Connection, queue_name: str, *, task_ttl_seconds: float, event_ttl_seconds: float, limit: int
-) -> tuple[int, int]:
-    """Deletes old finished tasks and old events of one queue; returns how many of each."""
+    conn: db.Connection,
+    queue_name: str,
+    *,
+    task_ttl_seconds: float,
+    event_ttl_seconds: float,
+    worker_ttl_seconds: float,
+    limit: int,
+) -> tuple[int, int, int]:
+    """Deletes old finished tasks, old events and long-offline workers of one queue; returns how many of each."""
     with conn.transaction():
         tasks = queue.cleanup_tasks(conn, queue_name, ttl_seconds=task_ttl_seconds, limit=limit)
     with conn.transaction():
         event_count = queue.cleanup_events(conn, queue_name, ttl_seconds=event_ttl_seconds, limit=limit)
-    return tasks, event_count
+    with conn.transaction():
+        worker_count = len(workers.remove_offline_workers(conn, queue_name, worker_ttl_seconds, limit))
+    return tasks, event_count, worker_count

@@ -184,11 +184,19 @@ def cleanup_workers(
     """
 
     def change(conn: db.Connection) -> dict[str, Any]:
-        params = {"queue_name": queue_name, "threshold_seconds": threshold_seconds, "limit": CLEANUP_LIMIT}
-        removed = sorted(str(row["worker_id"]) for row in db.execute(conn, "cleanup_workers", params))
+        removed = sorted(str(worker_id) for worker_id in remove_offline_workers(conn, queue_name, threshold_seconds))
         return {"deleted": len(removed), "worker_ids": removed}
 
     return tenants.once(conn, tenant_id, idempotency, change)
+
+
+def remove_offline_workers(
+    conn: db.Connection, queue_name: str, offline_for_seconds: float | None, limit: int = CLEANUP_LIMIT
+) -> list[uuid.UUID]:
+    """Deletes up to `limit` of the queue's offline workers (silent for longer than `offline_for_seconds`, when
+    given) in the caller's transaction; returns their ids. The API's cleanup and the timeout service's both."""
+    params = {"queue_name": queue_name, "threshold_seconds": offline_for_seconds, "limit": limit}
+    return [row["worker_id"] for row in db.execute(conn, "cleanup_workers", params)]
 
 
 def check_concurrency(value: Any) -> int:

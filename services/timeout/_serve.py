@@ -73,12 +73,14 @@ def _sweep(conn: db.Connection, settings: config.Settings) -> None:
 
 def _cleanup(conn: db.Connection, settings: config.Settings) -> None:
     for queue_name in timeouts.list_queues(conn):
-        tasks, events = timeouts.cleanup(
+        tasks, events, offline_workers = timeouts.cleanup(
             conn,
             queue_name,
             task_ttl_seconds=settings.task_ttl_seconds,
             event_ttl_seconds=settings.event_ttl_seconds,
+            worker_ttl_seconds=settings.worker_ttl_seconds,
             limit=settings.timeout_batch * 10,
         )
         metrics.CLEANED.labels("task").inc(tasks)
         metrics.CLEANED.labels("event").inc(events)
+        metrics.CLEANED.labels("worker").inc(offline_workers)

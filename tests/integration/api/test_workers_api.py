@@ -14,7 +14,7 @@ import pytest
 from highway_sdk.exceptions import ApiException
 
 from tests.integration.api.conftest import sdk_call
-from tests.integration.conftest import Service, Tenant, WorkerPool, kill_hard, wait_until
+from tests.integration.conftest import Service, Tenant, WorkerPool, kill_hard, start_ready_service, wait_until
 from tests.workflow_examples import load
 
 SdkClient = Callable[[str], highway_sdk.ApiClient]
@@ -321,3 +321,25 @@ def test_a_viewer_reads_workers_an_operator_commands_and_only_an_admin_removes_t
     assert operator.post(f"{path}/pause").status_code == 200
     assert operator.post(f"{path}/resume").status_code == 200
     assert viewer.get(path).json()["data"]["requested_status"] == "online"
+
+
+def test_the_timeout_service_removes_workers_offline_for_longer_than_the_worker_ttl(
+    tenant: Tenant, workers: WorkerPool, service_env: dict[str, str], tmp_path: Path
+) -> None:
+    doomed_service = workers.start(tenant.queue)
+    doomed = _registered(tenant.client, doomed_service)
+    alive = _registered(tenant.client, workers.start(tenant.queue))
+    kill_hard(doomed_service)
+    _wait_for_worker(tenant.client, doomed["worker_id"], lambda w: w["status"] == "offline")
+
+    env = {**service_env, "HWE_WORKER_TTL_SECONDS": "1", "HWE_CLEANUP_EVERY_SECONDS": "0.5"}
+    timeout_service = start_ready_service("services.timeout", env, tmp_path, "timeout", "HWE_TIMEOUT_HEALTH_FILE")
+    try:
+        wait_until(
+            lambda: tenant.client.get(f"/api/v1/workers/{doomed['worker_id']}").status_code == 404,
+            30,
+            "the timeout service to remove the offline worker",
+        )
+    finally:
+        timeout_service.stop()
+    assert [w["worker_id"] for w in _workers_of(tenant.client)] == [alive["worker_id"]]
