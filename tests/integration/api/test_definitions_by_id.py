@@ -197,8 +197,12 @@ def test_different_contents_submitted_at_once_under_one_name_are_each_stored_onc
         definition = load("three_shell_steps")
         definition["tasks"]["greet"]["args"] = [f"printf v{i}"]
         bodies += [definition, definition]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(lambda d: tenant.submit(d).status_code, bodies))
+    pool = ThreadPoolExecutor(max_workers=8)
+    try:
+        responses = [future.result(timeout=30) for future in [pool.submit(tenant.submit, d) for d in bodies]]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    statuses = [response.status_code for response in responses]
 
     items = tenant.client.get("/api/v1/workflows/definitions").json()["data"]["items"]
 
