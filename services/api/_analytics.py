@@ -77,11 +77,7 @@ async def get_task_distribution(request: Request) -> Response:
     responses:
       200: {description: the counts, x-data: TaskDistribution}
     """
-    principal = await _state.authenticate(request, require="viewer")
-    query = _query.query(request, ("days",))
-    span = datetime.timedelta(days=_query.integer(query, "days", 30, 1, MAX_DAYS))
-    counts = await _state.get(request).call(_distribution, principal.tenant_id, principal.queue_name, span)
-    return _state.success(counts)
+    return await _analytics_tasks.task_counts(request)
 
 
 async def list_analytics_tasks(request: Request) -> Response:
@@ -233,10 +229,6 @@ async def get_live_monitoring(request: Request) -> Response:
 
 def _queue_detail(conn: Any, tenant_id: str, queue_name: str, span: datetime.timedelta) -> dict[str, Any]:
     return analytics.queue_detail(conn, tenant_id, queue_name, analytics.resolve_window(conn, span))
-
-
-def _distribution(conn: Any, tenant_id: str, queue_name: str, span: datetime.timedelta) -> dict[str, Any]:
-    return analytics.task_distribution(conn, tenant_id, queue_name, analytics.resolve_window(conn, span))
 
 
 def _stats(

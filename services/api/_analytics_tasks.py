@@ -79,10 +79,15 @@ async def get_task_summary(request: Request) -> Response:
     responses:
       200: {description: the counts, x-data: TaskDistribution}
     """
+    return await task_counts(request)
+
+
+async def task_counts(request: Request) -> Response:
+    """The answer of both names the SDK has for the task counts (this and /analytics/tasks/distribution)."""
     principal = await _state.authenticate(request, require="viewer")
     query = _query.query(request, ("days",))
     span = datetime.timedelta(days=_query.integer(query, "days", 30, 1, MAX_DAYS))
-    counts = await _state.get(request).call(_summary, principal.tenant_id, principal.queue_name, span)
+    counts = await _state.get(request).call(_counts, principal.tenant_id, principal.queue_name, span)
     return _state.success(counts)
 
 
@@ -203,7 +208,7 @@ def _offset_of_page(page: int, page_size: int) -> int:
     return offset
 
 
-def _summary(conn: Any, tenant_id: str, queue_name: str, span: datetime.timedelta) -> dict[str, Any]:
+def _counts(conn: Any, tenant_id: str, queue_name: str, span: datetime.timedelta) -> dict[str, Any]:
     return analytics.task_distribution(conn, tenant_id, queue_name, analytics.resolve_window(conn, span))
 
 
