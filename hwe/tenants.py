@@ -1,4 +1,4 @@
-"""Tenants and their API keys.
+"""Tenants and their API keys, named or not.
 
 A key reads `hw_<prefix>_<secret>`. Only the prefix (to find the row) and a keyed hash of the secret
 (HMAC-SHA256 under the pepper) are stored; the full key is shown once, when created. Called by the CLI
@@ -13,10 +13,12 @@ the pepper and the request (HMAC), so it can be given again without being stored
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import re
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -216,6 +218,138 @@ def revoke_api_key(conn: db.Connection, tenant_id: str, prefix: str) -> dict[str
     return _public(rows[0])
 
 
+@dataclass(frozen=True)
+class NamedKey:
+    """What an admin asks of a named API key: its name, role, description and expiry (None: never)."""
+
+    name: str
+    role: str
+    description: str = ""
+    expires_at: datetime.datetime | None = None
+
+
+def create_named_api_key(
+    conn: db.Connection,
+    tenant_id: str,
+    spec: NamedKey,
+    created_by: str,
+    pepper: str,
+    idempotency: Idempotency | None,
+) -> dict[str, Any]:
+    """Creates a named API key for a tenant; returns it as `list_named_api_keys` shows it, with `api_key` (the full
+    key, only in this answer and its replays).
+
+    Raises:
+        InvalidRequest: unknown role.
+        Conflict: a live key of the tenant already has that name (code `name_taken`).
+        IdempotencyConflict: the idempotency key was used before with a different request.
+    """
+    if spec.role not in ROLES:
+        raise errors.InvalidRequest("invalid_role", f"role must be one of {', '.join(ROLES)}")
+    with conn.transaction():
+        stored = claim_idempotency_key(conn, tenant_id, idempotency)
+        secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
+        if stored is None:
+            stored = _insert_named_key(conn, tenant_id, spec, created_by, pepper, secret)
+            record_idempotent_response(conn, tenant_id, idempotency, stored)
+    return {**stored, "api_key": f"{stored['key_prefix']}_{secret}"}
+
+
+def list_named_api_keys(conn: db.Connection, tenant_id: str) -> list[dict[str, Any]]:
+    """A tenant's API keys, oldest first, named or not: id, prefix, name, role, dates and status; never a hash."""
+    return [_public(row) for row in db.execute(conn, "list_admin_api_keys", {"tenant_id": tenant_id})]
+
+
+def get_named_api_key(conn: db.Connection, tenant_id: str, api_key_id: uuid.UUID) -> dict[str, Any]:
+    """One of a tenant's API keys, as `list_named_api_keys` shows it.
+
+    Raises:
+        ApiKeyNotFound: the tenant has no key with that id.
+    """
+    rows = db.execute(conn, "find_admin_api_key", {"tenant_id": tenant_id, "api_key_id": api_key_id})
+    if not rows:
+        raise errors.ApiKeyNotFound(f"no API key with id {api_key_id}")
+    return _public(rows[0])
+
+
+def revoke_api_key_by_id(conn: db.Connection, tenant_id: str, api_key_id: uuid.UUID) -> dict[str, Any]:
+    """Revokes one of a tenant's live API keys; returns the key as it is now (status `revoked`).
+
+    Raises:
+        ApiKeyNotFound: the tenant has no key with that id.
+        Conflict: the key was revoked already (code `already_revoked`).
+    """
+    with conn.transaction():
+        if not _revoke_live_key(conn, tenant_id, api_key_id):
+            key = get_named_api_key(conn, tenant_id, api_key_id)
+            raise errors.Conflict("already_revoked", f"API key {api_key_id} was revoked at {key['revoked_at']}")
+        return get_named_api_key(conn, tenant_id, api_key_id)
+
+
+def rotate_api_key(
+    conn: db.Connection,
+    tenant_id: str,
+    api_key_id: uuid.UUID,
+    created_by: str,
+    pepper: str,
+    idempotency: Idempotency | None,
+) -> dict[str, Any]:
+    """Replaces a live key by a new one of the same name, role, description and expiry, in one transaction: from
+    its commit the old key is refused and the new one works. Returns the new key as `create_named_api_key` does,
+    with `rotated_from` (the old key's id and prefix).
+
+    Raises:
+        ApiKeyNotFound: the tenant has no key with that id.
+        Conflict: the key is revoked (code `already_revoked`).
+        IdempotencyConflict: the idempotency key was used before with a different request.
+    """
+    with conn.transaction():
+        stored = claim_idempotency_key(conn, tenant_id, idempotency)
+        secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
+        if stored is None:
+            rows = db.execute(conn, "lock_api_key", {"tenant_id": tenant_id, "api_key_id": api_key_id})
+            if not rows:
+                raise errors.ApiKeyNotFound(f"no API key with id {api_key_id}")
+            old = rows[0]
+            if old["revoked_at"] is not None:
+                raise errors.Conflict("already_revoked", f"API key {api_key_id} is revoked; create a new one")
+            _revoke_live_key(conn, tenant_id, api_key_id)
+            spec = NamedKey(old["name"], old["role"], old["description"], old["expires_at"])
+            new = _insert_named_key(conn, tenant_id, spec, created_by, pepper, secret)
+            stored = {**new, "rotated_from": {"api_key_id": str(api_key_id), "key_prefix": f"hw_{old['prefix']}"}}
+            record_idempotent_response(conn, tenant_id, idempotency, stored)
+    return {**stored, "api_key": f"{stored['key_prefix']}_{secret}"}
+
+
+def _revoke_live_key(conn: db.Connection, tenant_id: str, api_key_id: uuid.UUID) -> bool:
+    """Revokes a live key; False when the tenant has no live key with that id."""
+    return bool(db.execute(conn, "revoke_api_key_by_id", {"tenant_id": tenant_id, "api_key_id": api_key_id}))
+
+
+def list_tenant_ids(conn: db.Connection) -> list[str]:
+    """Every tenant's id, oldest first."""
+    return [row["tenant_id"] for row in db.execute(conn, "list_tenants", {})]
+
+
+def _insert_named_key(
+    conn: db.Connection, tenant_id: str, spec: NamedKey, created_by: str, pepper: str, secret: str
+) -> dict[str, Any]:
+    params = {
+        "tenant_id": tenant_id,
+        "prefix": secrets.token_hex(6),
+        "key_hash": _key_hash(pepper, secret),
+        "role": spec.role,
+        "name": spec.name,
+        "description": spec.description,
+        "expires_at": spec.expires_at,
+        "created_by": created_by,
+    }
+    rows = db.execute(conn, "insert_named_api_key", params)
+    if not rows:  # the prefix is 48 random bits: what conflicts is the name
+        raise errors.Conflict("name_taken", f"a live API key of this tenant is already named {spec.name!r}")
+    return get_named_api_key(conn, tenant_id, rows[0]["key_id"])
+
+
 def _insert_key(conn: db.Connection, tenant_id: str, role: str, pepper: str, secret: str) -> db.Row:
     params = {
         "tenant_id": tenant_id,
@@ -310,5 +444,11 @@ def _with_key(response: dict[str, Any], field: str | None, secret: str | None) -
 
 
 def _public(row: db.Row) -> dict[str, Any]:
-    """A row as JSON: timestamps in ISO 8601."""
-    return {name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in row.items()}
+    """A row as JSON: timestamps in ISO 8601, ids as strings."""
+    return {name: _json_value(value) for name, value in row.items()}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return str(value) if isinstance(value, uuid.UUID) else value

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 
 from hwe import config, db, errors, secrets, tools
 from services.api import (
+    _access,
     _activities,
     _admin,
     _analytics,
@@ -119,6 +120,7 @@ def routes() -> list[BaseRoute]:
         *_templates.routes,
         *_audit.routes,
         *_admin.routes,
+        *_access.routes,
         *_webhooks.routes,
     ]
 

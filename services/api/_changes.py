@@ -28,6 +28,7 @@ _RESOURCE_TYPES = {
     "workflows": "workflow_run",
     "definitions": "workflow_definition",
     "keys": "api_key",
+    "api-keys": "api_key",
     "tenants": "tenant",
     "schedules": "schedule",
     "approvals": "approval",

@@ -40,6 +40,7 @@ UUID_PATH_PARAMETERS = frozenset(
         "app_id",
         "version_id",
         "installation_id",
+        "api_key_id",
     }
 )
 INTEGER_PATH_PARAMETERS = frozenset({"log_id"})

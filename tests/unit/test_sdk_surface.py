@@ -15,13 +15,11 @@ from starlette.routing import Route
 
 from services.api import _app
 
-# The people side of the API (users, roles, invitations, tokens, admin keys, tenants list, sign-in) and the
+# The people side of the API (users, roles, invitations, personal tokens, sign-in) and the
 # console's pages: the web console's work, not served yet.
 NOT_SERVED_YET = {
-    "api_keys_api": None,
     "invitations_api": None,
     "rbac_api": None,
-    "tenants_api": None,
     "tokens_api": None,
     "users_api": None,
     "default_api": {
