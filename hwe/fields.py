@@ -7,7 +7,8 @@ when one is close, the field meant ("did you mean 'args'?"). The API calls it on
 the DSL's own models: workflow, tasks, policies, guards, loop bodies, branches and children. Every
 field a DSL model declares is allowed, so whatever the DSL serializes passes, and so do the Driver
 SDK's own keys. Free-form values (variables, kwargs, metadata, payloads) are not walked, and
-nothing but names is checked here: types and values are the interpreter's business.
+besides names only the few values the engine would otherwise ignore are refused here (`_REFUSED_VALUES`):
+other types and values are the interpreter's business.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import pydantic
@@ -33,6 +34,15 @@ _SERIALIZED_ALIASES = {"CircuitBreakerPolicy": frozenset({"isolation_duration_se
 _CHILD_FIELDS = ("workflow_name", "inputs")
 # Fields typed as free-form objects in the DSL that hold a whole workflow definition each.
 _WORKFLOW_MAPS = frozenset({"branch_workflows"})
+# Values a DSL model accepts that the engine does not honour: refused, so no option is silently ignored.
+# (model, field) -> (does the value mean the refused one, why).
+_REFUSED_VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
+    ("TimeoutPolicy", "kill_on_timeout"): (
+        lambda value: _as_bool(value) is False,
+        "false is not supported: a timed-out task is always killed, since a process left running would "
+        "outlive the lease that accounts for it; remove the field or set it to true",
+    ),
+}
 
 
 def unknown_fields(mapping: Mapping[str, Any], allowed: Iterable[str], where: str = "") -> list[str]:
@@ -67,10 +77,11 @@ def check_body(body: Mapping[str, Any], allowed: Collection[str]) -> None:
 
 
 def check_definition(definition: Any) -> None:
-    """Refuses a workflow definition with a field that no DSL model (nor the Driver SDK) declares.
+    """Refuses a workflow definition with a field that no DSL model (nor the Driver SDK) declares, or with a
+    value the engine would not honour (`timeout_policy.kill_on_timeout: false`).
 
     Raises:
-        InvalidWorkflow: the message names each unknown field with its path (`tasks.greet.agrs`).
+        InvalidWorkflow: the message names each unknown or refused field with its path (`tasks.greet.agrs`).
     """
     problems = _workflow(definition, "")
     if problems:
@@ -108,6 +119,9 @@ def _model(value: Any, model: type[pydantic.BaseModel], where: str, extra: froze
         extra |= _DRIVER_RETRY_FIELDS
     problems = unknown_fields(value, _allowed(model) | extra, where)
     for name, field in model.model_fields.items():
+        refused = _REFUSED_VALUES.get((model.__name__, name))
+        if refused is not None and name in value and refused[0](value[name]):
+            problems.append(f"field {f'{where}.{name}'!r}: {refused[1]}")
         if name in value:
             problems += _value(value[name], field.annotation, f"{where}.{name}", name)
     return problems
@@ -138,6 +152,17 @@ def _value(value: Any, annotation: Any, where: str, name: str) -> list[str]:
 
 def _child(child: Mapping[str, Any], where: str, key: str) -> list[str]:
     return unknown_fields(child, _CHILD_FIELDS, f"{where}.{key}")
+
+
+def _as_bool(value: Any) -> bool | None:
+    # As the DSL model will read it (pydantic's lax bool: "false", 0, "no" are False), or None if not a bool.
+    try:
+        return _BOOL.validate_python(value)
+    except pydantic.ValidationError:
+        return None
+
+
+_BOOL = pydantic.TypeAdapter(bool)
 
 
 def _is_model(annotation: Any) -> bool:

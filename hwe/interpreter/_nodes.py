@@ -111,7 +111,7 @@ async def _run_task(frame: Frame, step: Step) -> Any:
 
 async def _with_timeout(tool: tools.Tool, call: tools.ToolCall, timeout_seconds: float | None) -> Any:
     # At the timeout the tool is cancelled, which kills its process: a process left running would
-    # outlive the lease that accounts for it, so kill_on_timeout=false is not honoured.
+    # outlive the lease that accounts for it, so kill_on_timeout=false is refused at submission (hwe.fields).
     started = trio.current_time()
     try:
         if timeout_seconds is None:
