@@ -1,0 +1,74 @@
+"""`hwe up` killed -9 leaves its pid in the embedded PostgreSQL's list of users; the next `hwe up` must still
+stop the database at Ctrl-C, as the last user it really is."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.integration.conftest import free_port, wait_until
+
+STOP_BOUND_SECONDS = 30
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _start(state: Path, log_path: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HWE_") and k != "KUBECONFIG"}
+    env.update({"HWE_STATE_DIR": str(state), "HWE_API_PORT": str(free_port()), "HWE_WORKERS": "1"})
+    with log_path.open("wb") as log:
+        up = subprocess.Popen(
+            [sys.executable, "-m", "hwe.cli.main", "up"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    wait_until(lambda: "worker-1 ready" in log_path.read_text() or up.poll() is not None, 90, "the stack to be ready")
+    assert up.poll() is None, log_path.read_text()
+    return up
+
+
+def _postmaster_pid(state: Path) -> int:
+    return int((state / "pgdata" / "postmaster.pid").read_text().splitlines()[0])
+
+
+def _kill_orphans(state: Path) -> None:
+    # The services of a stack killed -9 outlive it; they are this test's processes, stopped by their pids.
+    for pid_file in (state / "run").glob("*.pid"):
+        pid = int(pid_file.read_text())
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_ctrl_c_stops_the_embedded_database_even_after_an_earlier_stack_was_killed(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    first = _start(state, tmp_path / "up-1.log")
+    postmaster = _postmaster_pid(state)
+    first.kill()
+    first.wait(timeout=10)
+    _kill_orphans(state)
+    assert _alive(postmaster)  # nobody stopped it: the next stack joins this server
+
+    second = _start(state, tmp_path / "up-2.log")
+    try:
+        assert _postmaster_pid(state) == postmaster
+        second.send_signal(signal.SIGINT)
+        assert second.wait(timeout=60) == 0, (tmp_path / "up-2.log").read_text()
+        deadline = time.monotonic() + STOP_BOUND_SECONDS
+        while _alive(postmaster) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(postmaster), "PostgreSQL still runs after Ctrl-C of the stack that was its last user"
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.wait(timeout=10)
+        _kill_orphans(state)
+        if _alive(postmaster):
+            os.kill(postmaster, signal.SIGTERM)  # do not leave the server of a failed run behind
