@@ -11,15 +11,8 @@ from pathlib import Path
 import httpx
 
 from tests.integration.conftest import free_port, wait_until
+from tests.integration.dev import alive
 from tests.workflow_examples import load
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_hwe_up_starts_embedded_postgres_and_every_service_then_stops_them_all(tmp_path: Path) -> None:
@@ -45,7 +38,7 @@ def test_hwe_up_starts_embedded_postgres_and_every_service_then_stops_them_all(t
             name: int((state / "run" / f"{name}.pid").read_text())
             for name in ("api", "scheduler", "timeout", "audit", "worker-1", "worker-2")
         }
-        assert all(_alive(pid) for pid in pids.values())
+        assert all(alive(pid) for pid in pids.values())
         assert (state / "database-url").read_text().startswith("postgresql://")
 
         key = (state / "dev-api-key").read_text().strip()
@@ -66,5 +59,5 @@ def test_hwe_up_starts_embedded_postgres_and_every_service_then_stops_them_all(t
         up.wait(timeout=60)
 
     assert up.returncode == 0, log_path.read_text()
-    assert not any(_alive(pid) for pid in pids.values())
+    assert not any(alive(pid) for pid in pids.values())
     assert "stack stopped" in log_path.read_text()

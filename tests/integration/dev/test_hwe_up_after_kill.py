@@ -11,16 +11,9 @@ import time
 from pathlib import Path
 
 from tests.integration.conftest import free_port, wait_until
+from tests.integration.dev import alive
 
 STOP_BOUND_SECONDS = 30
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _start(state: Path, log_path: Path) -> subprocess.Popen[bytes]:
@@ -43,7 +36,7 @@ def _kill_orphans(state: Path) -> None:
     # The services of a stack killed -9 outlive it; they are this test's processes, stopped by their pids.
     for pid_file in (state / "run").glob("*.pid"):
         pid = int(pid_file.read_text())
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -54,7 +47,7 @@ def test_ctrl_c_stops_the_embedded_database_even_after_an_earlier_stack_was_kill
     first.kill()
     first.wait(timeout=10)
     _kill_orphans(state)
-    assert _alive(postmaster)  # nobody stopped it: the next stack joins this server
+    assert alive(postmaster)  # nobody stopped it: the next stack joins this server
 
     second = _start(state, tmp_path / "up-2.log")
     try:
@@ -62,13 +55,13 @@ def test_ctrl_c_stops_the_embedded_database_even_after_an_earlier_stack_was_kill
         second.send_signal(signal.SIGINT)
         assert second.wait(timeout=60) == 0, (tmp_path / "up-2.log").read_text()
         deadline = time.monotonic() + STOP_BOUND_SECONDS
-        while _alive(postmaster) and time.monotonic() < deadline:
+        while alive(postmaster) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _alive(postmaster), "PostgreSQL still runs after Ctrl-C of the stack that was its last user"
+        assert not alive(postmaster), "PostgreSQL still runs after Ctrl-C of the stack that was its last user"
     finally:
         if second.poll() is None:
             second.kill()
             second.wait(timeout=10)
         _kill_orphans(state)
-        if _alive(postmaster):
+        if alive(postmaster):
             os.kill(postmaster, signal.SIGTERM)  # do not leave the server of a failed run behind

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import free_port, wait_until
+from tests.integration.dev import alive
 
 
 @dataclass
@@ -73,14 +74,6 @@ def start_stack(empty_database_url: str, tmp_path: Path) -> Iterator[StartStack]
         stack.stop()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def test_a_second_hwe_up_in_the_same_state_directory_names_the_running_stack_and_exits(
     start_stack: StartStack,
 ) -> None:
@@ -100,7 +93,7 @@ def test_a_second_hwe_up_in_the_same_state_directory_names_the_running_stack_and
     assert second.returncode != 0
     assert f"pid {first.process.pid}, API {first.url}" in second.stderr
     assert sorted((first.state / "run").glob("*.pid")) == pid_files
-    assert all(_alive(int(path.read_text())) for path in pid_files)
+    assert all(alive(int(path.read_text())) for path in pid_files)
 
 
 def test_hwe_up_removes_stale_health_files_when_it_starts_and_when_it_stops(
