@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-rest bench-history clean dashboards manifests fuzz
+.PHONY: dev test lint format bench bench-rest bench-history clean dashboards manifests fuzz audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ FUZZ_ARGS ?=
 
 fuzz: $(STAMP)
 	$(BIN)/python scripts/fuzz_api.py $(FUZZ_ARGS)
+
+# The installed packages against known vulnerabilities (pip-audit); where its service cannot be reached it says so
+# in one line and exits 0, otherwise it exits with pip-audit's status.
+audit: $(STAMP)
+	$(BIN)/python scripts/audit.py
 
 # The Grafana dashboards of the chart, regenerated from scripts/dashboards.py (commit the JSON it writes).
 dashboards: $(STAMP)

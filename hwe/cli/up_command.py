@@ -2,9 +2,10 @@
 
 Starts (or reuses) the database, migrates, writes the dev API key and the database URL under the
 state directory, then runs the API, the scheduler, the timeout and audit services, `HWE_WORKERS` workers and,
-when `KUBECONFIG` is set, the Workflow operator as child processes, restarting any that die. Each
-child's pid is in `<state_dir>/run/<service>.pid`; with `HWE_WORKER_METRICS_PORT` set, worker n serves its metrics
-on that port + n - 1, so the workers never share one. On a stop signal every child gets SIGTERM
+when `KUBECONFIG` is set, the Workflow operator as child processes, restarting any that die; each child gets
+SIGTERM from the kernel if this process dies, even by SIGKILL (hwe.cli._child). Each child's pid is in
+`<state_dir>/run/<service>.pid`; with `HWE_WORKER_METRICS_PORT` set, worker n serves its metrics on that
+port + n - 1, so the workers never share one. On a stop signal every child gets SIGTERM
 (workers drain), then the embedded database stops.
 
 One stack per state directory: `<state_dir>/run/up.lock` is held (flock) for the stack's life, so a second
@@ -20,6 +21,7 @@ import ipaddress
 import logging
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -187,11 +189,16 @@ async def _keep_running(child: Child, environment: dict[str, str], state_dir: Pa
         child.ready_file.unlink(missing_ok=True)
         child_env[child.health_variable] = str(child.ready_file)
     while not stop.is_set():
-        process = await trio.lowlevel.open_process([sys.executable, "-m", child.module], env=child_env)
+        # Started here, on trio's thread (this process's main thread), not in a worker thread as
+        # trio.lowlevel.open_process would: the child's parent-death signal (hwe.cli._child) fires when the thread
+        # that forked it exits, and this one lives as long as the stack.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hwe.cli._child", str(os.getpid()), child.module], env=child_env
+        )
         pid_file.write_text(f"{process.pid}\n")
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_terminate_on_stop, process, stop)
-            returncode = await process.wait()
+            returncode = await _wait(process)
             nursery.cancel_scope.cancel()
         pid_file.unlink(missing_ok=True)
         if not stop.is_set():
@@ -199,13 +206,22 @@ async def _keep_running(child: Child, environment: dict[str, str], state_dir: Pa
             await trio.sleep(RESTART_DELAY_SECONDS)
 
 
-async def _terminate_on_stop(process: trio.Process, stop: trio.Event) -> None:
+async def _wait(process: subprocess.Popen[bytes]) -> int:
+    """Waits for the child's exit without a thread: its pidfd becomes readable when it exits."""
+    pidfd = os.pidfd_open(process.pid)
+    try:
+        await trio.lowlevel.wait_readable(pidfd)
+    finally:
+        os.close(pidfd)
+    return process.wait()
+
+
+async def _terminate_on_stop(process: subprocess.Popen[bytes], stop: trio.Event) -> None:
+    # Cancelled by the caller as soon as the child exits.
     await stop.wait()
     process.send_signal(signal.SIGTERM)
-    with trio.move_on_after(STOP_GRACE_SECONDS) as grace:
-        await process.wait()
-    if grace.cancelled_caught:
-        process.kill()
+    await trio.sleep(STOP_GRACE_SECONDS)
+    process.kill()
 
 
 async def _report_ready(settings: config.Settings, children: list[Child]) -> None:

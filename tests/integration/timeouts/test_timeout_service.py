@@ -24,14 +24,13 @@ def _starts(directory: Path) -> list[tuple[float, int]]:
     return [(float(stamp), int(pid)) for stamp, pid in (line.split() for line in lines)]
 
 
-def _kill_the_worker_running_it(workers: WorkerPool, directory: Path) -> float:
+def _kill_the_worker_running_it(workers: WorkerPool, directory: Path) -> None:
     pid = _starts(directory)[0][1]
     kill_hard(next(service for service in workers.started if service.process.pid == pid))
-    return time.time()
 
 
 @pytest.mark.usefixtures("timeout_service")
-def test_killed_workers_run_resumes_on_a_standby_worker_within_lease_plus_one_second(
+def test_killed_workers_run_is_taken_over_by_a_standby_worker_once_its_lease_expires(
     tenant: Tenant, workers: WorkerPool, tmp_path: Path
 ) -> None:
     lease = 2.0
@@ -42,12 +41,14 @@ def test_killed_workers_run_resumes_on_a_standby_worker_within_lease_plus_one_se
     ]
     wait_until(lambda: len(_starts(tmp_path)) == 1, 10, "the step to start")
 
-    killed_at = _kill_the_worker_running_it(workers, tmp_path)
-    wait_until(lambda: len(_starts(tmp_path)) == 2, 10, "the standby worker to resume the run")
+    _kill_the_worker_running_it(workers, tmp_path)
+    # Takeover takes about lease + the timeout service's scan; this bound fails only when it does not happen at
+    # all, not on a loaded machine. How fast it is, bench/recovery.py measures (docs/benchmarks.md).
+    wait_until(lambda: len(_starts(tmp_path)) == 2, lease * 5 + 10, "the standby worker to resume the run")
 
-    assert _starts(tmp_path)[1][0] - killed_at <= lease + 1.0
     assert _starts(tmp_path)[1][1] != _starts(tmp_path)[0][1]
     assert tenant.wait_for_state(run_id)["state"] == "completed"
+    assert len(_starts(tmp_path)) == 2  # the standby ran the step once; nobody ran it a third time
     audit = _audit(tenant, run_id)
     assert ("lease_expired", {"retry": True}) in audit  # the timeout is on the trail
 
