@@ -21,7 +21,8 @@ def _archive(replace: dict[str, str] | None = None) -> bytes:
             text = path.read_text()
             for old, new in (replace or {}).items():
                 text = text.replace(old, new)
-            archive.writestr(name, text)
+            # A fixed timestamp keeps the bytes, and so the artifact id, the same from one call to the next.
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
