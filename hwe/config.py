@@ -94,6 +94,10 @@ class Settings:
     audit_archive_after: datetime.timedelta = datetime.timedelta(days=30)
     audit_archive_every_seconds: float = 3600.0  # 0: the audit service never archives
     log_level: str = "INFO"
+    # The console's address as people reach it (invitation links); None: the address a request came in on.
+    api_public_url: str | None = None
+    # Where invitation emails are written (hwe/outbox.py); None: <state_dir>/outbox in development, none in production.
+    people_outbox_dir: Path | None = None
     # What webhooks and tools.http.request may connect to (hwe/outbound.py): comma-separated addresses, networks
     # (CIDR) and `public`; empty is `public`. When set, nothing else is reachable.
     outbound_allowed_networks: str = ""
@@ -115,6 +119,8 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("api", "port", "HWE_API_PORT", "api_port"),
     ("api", "rate_limit_per_second", "HWE_API_RATE_LIMIT_PER_SECOND", "api_rate_limit_per_second"),
     ("api", "rate_limit_burst", "HWE_API_RATE_LIMIT_BURST", "api_rate_limit_burst"),
+    ("api", "public_url", "HWE_API_PUBLIC_URL", "api_public_url"),
+    ("people", "outbox_dir", "HWE_PEOPLE_OUTBOX_DIR", "people_outbox_dir"),
     ("worker", "template_env", "HWE_TEMPLATE_ENV", "template_env"),
     ("metrics", "host", "HWE_METRICS_HOST", "metrics_host"),
     ("cli", "api_url", "HWE_API_URL", "api_url"),

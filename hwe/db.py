@@ -132,6 +132,16 @@ def queue_channel(queue: str) -> str:
     return f"hwe_queue_{validate_queue_name(queue)}"
 
 
+def require_transaction(conn: Connection) -> None:
+    """Refuses to run a change of several statements outside a transaction: the caller owns the transaction.
+
+    Raises:
+        RuntimeError: the connection has no transaction open (a programming error, never the user's).
+    """
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        raise RuntimeError("this change must run inside the caller's transaction (with conn.transaction())")
+
+
 def with_connection(pool: psycopg_pool.ConnectionPool[Connection], fn: Callable[..., T], *args: Any) -> T:
     """Runs `fn(conn, *args)` on a pooled connection; `fn` opens its own transactions."""
     try:

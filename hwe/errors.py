@@ -51,6 +51,14 @@ class Conflict(HighwayError):
         self.code = code
 
 
+class Gone(HighwayError):
+    """The resource existed but is no longer usable (an expired invitation); `code` says why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class RunNotFound(HighwayError):
     """No run with that id exists for the caller's tenant."""
 

@@ -3,7 +3,8 @@
 A key reads `hw_<prefix>_<secret>`. Only the prefix (to find the row) and a keyed hash of the secret
 (HMAC-SHA256 under the pepper) are stored; the full key is shown once, when created. Called by the CLI
 (bootstrap) and by the API (authentication, tenant and key management). Does not decide what a
-role may do: the API does.
+role may do: the API does. The caller owns the transaction: a change of several statements refuses to run outside
+one (`db.require_transaction`).
 
 Management requests may carry an idempotency key. The same key with the same request answers the
 same response, including the same API key: the secret of a key created that way is derived from
@@ -43,12 +44,14 @@ _LEGACY_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelis
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a tenant, the key's role, the tenant's queue, and the key's public prefix (if a key)."""
+    """Who is calling: a tenant, the role acted with, the tenant's queue, the key's public prefix (if a key), and
+    the person's email (if a person: a signed-in user or the owner of a personal token)."""
 
     tenant_id: str
     role: str
     queue_name: str
     key_prefix: str = ""
+    user_email: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,9 @@ def create_tenant(conn: db.Connection, tenant_id: str, queue_name: str = "defaul
         ValueError: the queue name is invalid.
     """
     db.validate_queue_name(queue_name)
-    with conn.transaction():
-        db.execute(conn, "ensure_queue", {"queue_name": queue_name})
-        db.execute(conn, "create_tenant", {"tenant_id": tenant_id, "queue_name": queue_name})
+    # Both statements are idempotent, so they need no transaction: run again, they finish what a failure left.
+    db.execute(conn, "ensure_queue", {"queue_name": queue_name})
+    db.execute(conn, "create_tenant", {"tenant_id": tenant_id, "queue_name": queue_name})
 
 
 def create_api_key(conn: db.Connection, tenant_id: str, role: str, pepper: str) -> str:
@@ -86,8 +89,7 @@ def create_api_key(conn: db.Connection, tenant_id: str, role: str, pepper: str) 
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     secret = secrets.token_urlsafe(24)
-    with conn.transaction():
-        row = _insert_key(conn, tenant_id, role, pepper, secret)
+    row = _insert_key(conn, tenant_id, role, pepper, secret)
     return f"hw_{row['prefix']}_{secret}"
 
 
@@ -105,17 +107,23 @@ def authenticate(conn: db.Connection, api_key: str, pepper: str) -> Principal:
         raise errors.Unauthorized("unknown or revoked API key")
     row = rows[0]
     stored: str = row["key_hash"]
-    key_hash = _key_hash(pepper, parts[2])
+    sent_hash = key_hash(pepper, parts[2])
     if stored.startswith(_HMAC_PREFIX):
-        if not hmac.compare_digest(stored.encode(), key_hash.encode()):
+        if not hmac.compare_digest(stored.encode(), sent_hash.encode()):
             raise errors.Unauthorized("unknown or revoked API key")
     else:
         try:
             _LEGACY_HASHER.verify(stored, pepper + parts[2])
         except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError) as err:
             raise errors.Unauthorized("unknown or revoked API key") from err
-        db.execute(conn, "upgrade_api_key_hash", {"prefix": parts[1], "old_hash": stored, "key_hash": key_hash})
-    return Principal(tenant_id=row["tenant_id"], role=row["role"], queue_name=row["queue_name"], key_prefix=parts[1])
+        db.execute(conn, "upgrade_api_key_hash", {"prefix": parts[1], "old_hash": stored, "key_hash": sent_hash})
+    return Principal(
+        tenant_id=row["tenant_id"],
+        role=row["role"],
+        queue_name=row["queue_name"],
+        key_prefix=parts[1],
+        user_email=row["user_email"],
+    )
 
 
 def register_tenant(
@@ -147,25 +155,25 @@ def register_tenant(
             "invalid_tenant", "tenant_id: a lowercase letter, then lowercase letters, digits, _ or -, at most 41"
         )
     queue_name = tenant_id.replace("-", "_")
-    with conn.transaction():
-        stored = claim_idempotency_key(conn, caller_tenant_id, idempotency)
-        if stored is not None:
-            return _with_key(stored, "admin_key", _derived_secret(pepper, caller_tenant_id, idempotency))
-        # The tenant is checked first, so re-creating one says so rather than naming its queue.
-        if tenant_exists(conn, tenant_id):
-            raise errors.TenantExists(f"tenant {tenant_id!r} already exists")
-        if not db.execute(conn, "claim_queue", {"queue_name": queue_name}):
-            raise errors.TenantConflict(
-                f"tenant {tenant_id!r} would get the queue {queue_name!r}, which another tenant has; choose another id"
-            )
-        rows = db.execute(conn, "insert_tenant", {"tenant_id": tenant_id, "queue_name": queue_name})
-        if not rows:
-            raise errors.TenantExists(f"tenant {tenant_id!r} already exists")
-        db.execute(conn, "create_tenant_queue", {"queue_name": queue_name})
-        secret = _derived_secret(pepper, caller_tenant_id, idempotency) or secrets.token_urlsafe(24)
-        key_row = _insert_key(conn, tenant_id, "admin", pepper, secret)
-        response = {**_public(rows[0]), "admin_key": _public(key_row)}
-        record_idempotent_response(conn, caller_tenant_id, idempotency, response)
+    db.require_transaction(conn)
+    stored = claim_idempotency_key(conn, caller_tenant_id, idempotency)
+    if stored is not None:
+        return _with_key(stored, "admin_key", _derived_secret(pepper, caller_tenant_id, idempotency))
+    # The tenant is checked first, so re-creating one says so rather than naming its queue.
+    if tenant_exists(conn, tenant_id):
+        raise errors.TenantExists(f"tenant {tenant_id!r} already exists")
+    if not db.execute(conn, "claim_queue", {"queue_name": queue_name}):
+        raise errors.TenantConflict(
+            f"tenant {tenant_id!r} would get the queue {queue_name!r}, which another tenant has; choose another id"
+        )
+    rows = db.execute(conn, "insert_tenant", {"tenant_id": tenant_id, "queue_name": queue_name})
+    if not rows:
+        raise errors.TenantExists(f"tenant {tenant_id!r} already exists")
+    db.execute(conn, "create_tenant_queue", {"queue_name": queue_name})
+    secret = _derived_secret(pepper, caller_tenant_id, idempotency) or secrets.token_urlsafe(24)
+    key_row = _insert_key(conn, tenant_id, "admin", pepper, secret)
+    response = {**json_row(rows[0]), "admin_key": json_row(key_row)}
+    record_idempotent_response(conn, caller_tenant_id, idempotency, response)
     return _with_key(response, "admin_key", secret)
 
 
@@ -185,19 +193,19 @@ def issue_api_key(
     """
     if role not in ROLES:
         raise errors.InvalidRequest("invalid_role", f"role must be one of {', '.join(ROLES)}")
-    with conn.transaction():
-        stored = claim_idempotency_key(conn, tenant_id, idempotency)
-        if stored is not None:
-            return _with_key(stored, None, _derived_secret(pepper, tenant_id, idempotency))
-        secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
-        response = _public(_insert_key(conn, tenant_id, role, pepper, secret))
-        record_idempotent_response(conn, tenant_id, idempotency, response)
+    db.require_transaction(conn)
+    stored = claim_idempotency_key(conn, tenant_id, idempotency)
+    if stored is not None:
+        return _with_key(stored, None, _derived_secret(pepper, tenant_id, idempotency))
+    secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
+    response = json_row(_insert_key(conn, tenant_id, role, pepper, secret))
+    record_idempotent_response(conn, tenant_id, idempotency, response)
     return _with_key(response, None, secret)
 
 
 def list_api_keys(conn: db.Connection, tenant_id: str) -> list[dict[str, Any]]:
     """A tenant's API keys, oldest first: `prefix`, `role`, `created_at`, `revoked_at` (never a hash)."""
-    return [_public(row) for row in db.execute(conn, "list_api_keys", {"tenant_id": tenant_id})]
+    return [json_row(row) for row in db.execute(conn, "list_api_keys", {"tenant_id": tenant_id})]
 
 
 def revoke_api_key(conn: db.Connection, tenant_id: str, prefix: str) -> dict[str, Any]:
@@ -215,7 +223,7 @@ def revoke_api_key(conn: db.Connection, tenant_id: str, prefix: str) -> dict[str
     rows = db.execute(conn, "revoke_api_key", {"tenant_id": tenant_id, "prefix": prefix})
     if not rows:
         raise errors.ApiKeyNotFound(f"no API key with prefix {prefix!r}")
-    return _public(rows[0])
+    return json_row(rows[0])
 
 
 @dataclass(frozen=True)
@@ -246,18 +254,18 @@ def create_named_api_key(
     """
     if spec.role not in ROLES:
         raise errors.InvalidRequest("invalid_role", f"role must be one of {', '.join(ROLES)}")
-    with conn.transaction():
-        stored = claim_idempotency_key(conn, tenant_id, idempotency)
-        secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
-        if stored is None:
-            stored = _insert_named_key(conn, tenant_id, spec, created_by, pepper, secret)
-            record_idempotent_response(conn, tenant_id, idempotency, stored)
+    db.require_transaction(conn)
+    stored = claim_idempotency_key(conn, tenant_id, idempotency)
+    secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
+    if stored is None:
+        stored = _insert_named_key(conn, tenant_id, spec, created_by, pepper, secret)
+        record_idempotent_response(conn, tenant_id, idempotency, stored)
     return {**stored, "api_key": f"{stored['key_prefix']}_{secret}"}
 
 
 def list_named_api_keys(conn: db.Connection, tenant_id: str) -> list[dict[str, Any]]:
     """A tenant's API keys, oldest first, named or not: id, prefix, name, role, dates and status; never a hash."""
-    return [_public(row) for row in db.execute(conn, "list_admin_api_keys", {"tenant_id": tenant_id})]
+    return [json_row(row) for row in db.execute(conn, "list_admin_api_keys", {"tenant_id": tenant_id})]
 
 
 def get_named_api_key(conn: db.Connection, tenant_id: str, api_key_id: uuid.UUID) -> dict[str, Any]:
@@ -269,7 +277,7 @@ def get_named_api_key(conn: db.Connection, tenant_id: str, api_key_id: uuid.UUID
     rows = db.execute(conn, "find_admin_api_key", {"tenant_id": tenant_id, "api_key_id": api_key_id})
     if not rows:
         raise errors.ApiKeyNotFound(f"no API key with id {api_key_id}")
-    return _public(rows[0])
+    return json_row(rows[0])
 
 
 def revoke_api_key_by_id(conn: db.Connection, tenant_id: str, api_key_id: uuid.UUID) -> dict[str, Any]:
@@ -279,11 +287,10 @@ def revoke_api_key_by_id(conn: db.Connection, tenant_id: str, api_key_id: uuid.U
         ApiKeyNotFound: the tenant has no key with that id.
         Conflict: the key was revoked already (code `already_revoked`).
     """
-    with conn.transaction():
-        if not _revoke_live_key(conn, tenant_id, api_key_id):
-            key = get_named_api_key(conn, tenant_id, api_key_id)
-            raise errors.Conflict("already_revoked", f"API key {api_key_id} was revoked at {key['revoked_at']}")
-        return get_named_api_key(conn, tenant_id, api_key_id)
+    if not _revoke_live_key(conn, tenant_id, api_key_id):
+        key = get_named_api_key(conn, tenant_id, api_key_id)
+        raise errors.Conflict("already_revoked", f"API key {api_key_id} was revoked at {key['revoked_at']}")
+    return get_named_api_key(conn, tenant_id, api_key_id)
 
 
 def rotate_api_key(
@@ -303,21 +310,21 @@ def rotate_api_key(
         Conflict: the key is revoked (code `already_revoked`).
         IdempotencyConflict: the idempotency key was used before with a different request.
     """
-    with conn.transaction():
-        stored = claim_idempotency_key(conn, tenant_id, idempotency)
-        secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
-        if stored is None:
-            rows = db.execute(conn, "lock_api_key", {"tenant_id": tenant_id, "api_key_id": api_key_id})
-            if not rows:
-                raise errors.ApiKeyNotFound(f"no API key with id {api_key_id}")
-            old = rows[0]
-            if old["revoked_at"] is not None:
-                raise errors.Conflict("already_revoked", f"API key {api_key_id} is revoked; create a new one")
-            _revoke_live_key(conn, tenant_id, api_key_id)
-            spec = NamedKey(old["name"], old["role"], old["description"], old["expires_at"])
-            new = _insert_named_key(conn, tenant_id, spec, created_by, pepper, secret)
-            stored = {**new, "rotated_from": {"api_key_id": str(api_key_id), "key_prefix": f"hw_{old['prefix']}"}}
-            record_idempotent_response(conn, tenant_id, idempotency, stored)
+    db.require_transaction(conn)
+    stored = claim_idempotency_key(conn, tenant_id, idempotency)
+    secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
+    if stored is None:
+        rows = db.execute(conn, "lock_api_key", {"tenant_id": tenant_id, "api_key_id": api_key_id})
+        if not rows:
+            raise errors.ApiKeyNotFound(f"no API key with id {api_key_id}")
+        old = rows[0]
+        if old["revoked_at"] is not None:
+            raise errors.Conflict("already_revoked", f"API key {api_key_id} is revoked; create a new one")
+        _revoke_live_key(conn, tenant_id, api_key_id)
+        spec = NamedKey(old["name"], old["role"], old["description"], old["expires_at"])
+        new = _insert_named_key(conn, tenant_id, spec, created_by, pepper, secret)
+        stored = {**new, "rotated_from": {"api_key_id": str(api_key_id), "key_prefix": f"hw_{old['prefix']}"}}
+        record_idempotent_response(conn, tenant_id, idempotency, stored)
     return {**stored, "api_key": f"{stored['key_prefix']}_{secret}"}
 
 
@@ -337,7 +344,7 @@ def _insert_named_key(
     params = {
         "tenant_id": tenant_id,
         "prefix": secrets.token_hex(6),
-        "key_hash": _key_hash(pepper, secret),
+        "key_hash": key_hash(pepper, secret),
         "role": spec.role,
         "name": spec.name,
         "description": spec.description,
@@ -354,13 +361,13 @@ def _insert_key(conn: db.Connection, tenant_id: str, role: str, pepper: str, sec
     params = {
         "tenant_id": tenant_id,
         "prefix": secrets.token_hex(6),
-        "key_hash": _key_hash(pepper, secret),
+        "key_hash": key_hash(pepper, secret),
         "role": role,
     }
     return db.execute(conn, "insert_api_key", params)[0]
 
 
-def _key_hash(pepper: str, secret: str) -> str:
+def key_hash(pepper: str, secret: str) -> str:
     """What a key's row stores for its secret: HMAC-SHA256 under the pepper, marked as such."""
     return _HMAC_PREFIX + hmac.new(pepper.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
@@ -380,12 +387,12 @@ def once(
     Raises:
         IdempotencyConflict: the key was used before with a different request.
     """
-    with conn.transaction():
-        stored = claim_idempotency_key(conn, tenant_id, idempotency)
-        if stored is not None:
-            return stored
-        response = change(conn)
-        record_idempotent_response(conn, tenant_id, idempotency, response)
+    db.require_transaction(conn)
+    stored = claim_idempotency_key(conn, tenant_id, idempotency)
+    if stored is not None:
+        return stored
+    response = change(conn)
+    record_idempotent_response(conn, tenant_id, idempotency, response)
     return response
 
 
@@ -443,7 +450,7 @@ def _with_key(response: dict[str, Any], field: str | None, secret: str | None) -
     return {**response, field: _with_key(response[field], None, secret)}
 
 
-def _public(row: db.Row) -> dict[str, Any]:
+def json_row(row: dict[str, Any]) -> dict[str, Any]:
     """A row as JSON: timestamps in ISO 8601, ids as strings."""
     return {name: _json_value(value) for name, value in row.items()}
 

@@ -278,7 +278,8 @@ def _creator(principal: tenants.Principal) -> str:
 def _shown(request: Request, key: dict[str, Any]) -> dict[str, Any]:
     """A key as the admin operations answer it: without its tenant, with the per-key request budget."""
     per_minute = int(_state.get(request).settings.api_rate_limit_per_second * 60)
-    return {**{name: value for name, value in key.items() if name != "tenant_id"}, "rate_limit": per_minute}
+    shown = {name: value for name, value in key.items() if name not in ("tenant_id", "user_email")}
+    return {**shown, "rate_limit": per_minute}
 
 
 routes = [

@@ -28,6 +28,7 @@ from services.api import (
     _definitions,
     _guard,
     _idempotency,
+    _invitations,
     _listing,
     _logs,
     _meta,
@@ -45,6 +46,8 @@ from services.api import (
     _state,
     _templates,
     _tenant_apps,
+    _tokens,
+    _users,
     _webhooks,
     _workers,
     _workflows,
@@ -75,6 +78,7 @@ _ERROR_STATUS: dict[type[errors.HighwayError], tuple[int, str]] = {
     errors.DeliveryNotFound: (404, "not_found"),
     errors.AuditRecordNotFound: (404, "not_found"),
     errors.Conflict: (409, "conflict"),
+    errors.Gone: (410, "gone"),
     errors.IdempotencyConflict: (409, "idempotency_conflict"),
     errors.TenantConflict: (409, "tenant_conflict"),
     errors.TenantExists: (409, "tenant_exists"),
@@ -121,6 +125,9 @@ def routes() -> list[BaseRoute]:
         *_audit.routes,
         *_admin.routes,
         *_access.routes,
+        *_users.routes,
+        *_tokens.routes,
+        *_invitations.routes,
         *_webhooks.routes,
     ]
 
@@ -166,7 +173,7 @@ async def engine_error(request: Request, exc: Exception) -> Response:
     )
     if status == 500:
         return await internal_error(request, exc)
-    if isinstance(exc, errors.InvalidRequest | errors.Conflict):
+    if isinstance(exc, errors.InvalidRequest | errors.Conflict | errors.Gone):
         code = exc.code
     extra: dict[str, object] = {}
     if isinstance(exc, errors.IdempotencyConflict) and exc.existing_run_id is not None:

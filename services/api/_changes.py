@@ -40,6 +40,10 @@ _RESOURCE_TYPES = {
     "circuit-breakers": "circuit_breaker",
     "idempotency": "idempotency_key",
     "schemas": "workflow_definition",
+    "users": "user",
+    "roles": "user_role",
+    "tokens": "api_token",
+    "invitations": "invitation",
 }
 
 
@@ -74,7 +78,7 @@ async def change(
     try:
         return await state.call(run)
     except Exception as err:
-        await record_refusal(request, record, type(err).__name__)
+        await record_separately(request, record, type(err).__name__)
         raise
 
 
@@ -91,17 +95,25 @@ async def change_recorded_by_itself(
     try:
         return await _state.get(request).call(functools.partial(fn, api_record=record), *args)
     except Exception as err:
-        await record_refusal(request, record, type(err).__name__)
+        await record_separately(request, record, type(err).__name__)
         raise
 
 
-async def record_refusal(request: Request, record: api_records.ApiRequest, outcome: str) -> None:
-    """Writes the record of a change that did not happen, in a transaction of its own; never raises."""
+async def record_separately(request: Request, record: api_records.ApiRequest, outcome: str) -> None:
+    """Writes a request's record in a transaction of its own (a change that did not happen, or a public one that
+    committed without a record); never raises."""
     with anyio.CancelScope(shield=True):
         try:
             await _state.get(request).call(api_records.append_api_record, record, outcome)
         except Exception as err:  # the refusal itself must reach the caller, not this record's failure
-            logger.error("could not record refused request %s: %s", record.request_id, type(err).__name__)
+            logger.error("could not record request %s: %s", record.request_id, type(err).__name__)
+
+
+async def record_public_change(request: Request, tenant_id: str) -> None:
+    """Writes the record of a change made by a public request (no key: an accepted invitation), once the change has
+    committed and named its tenant, in a transaction of its own; never raises."""
+    record = _record(request, tenants.Principal(tenant_id=tenant_id, role="viewer", queue_name=""))
+    await record_separately(request, record, "ok")
 
 
 def _record(request: Request, principal: tenants.Principal) -> api_records.ApiRequest:

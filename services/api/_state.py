@@ -41,6 +41,8 @@ UUID_PATH_PARAMETERS = frozenset(
         "version_id",
         "installation_id",
         "api_key_id",
+        "token_id",
+        "invitation_id",
     }
 )
 INTEGER_PATH_PARAMETERS = frozenset({"log_id"})

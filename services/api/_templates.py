@@ -120,7 +120,8 @@ async def dsl_to_json(request: Request) -> Response:
 
 
 def _once(conn: db.Connection, tenant_id: str, idem: tenants.Idempotency, answer: dict[str, Any]) -> dict[str, Any]:
-    return tenants.once(conn, tenant_id, idem, lambda _conn: answer)
+    with conn.transaction():
+        return tenants.once(conn, tenant_id, idem, lambda _conn: answer)
 
 
 routes = [

@@ -15,13 +15,8 @@ from starlette.routing import Route
 
 from services.api import _app
 
-# The people side of the API (users, roles, invitations, personal tokens, sign-in) and the
-# console's pages: the web console's work, not served yet.
+# Sign-in and the console's entry points: not served yet.
 NOT_SERVED_YET = {
-    "invitations_api": None,
-    "rbac_api": None,
-    "tokens_api": None,
-    "users_api": None,
     "default_api": {
         ("GET", "/"),
         ("GET", "/favicon.ico"),
