@@ -17,6 +17,7 @@ dev: $(STAMP)
 
 test: $(STAMP)
 	command -v promtool >/dev/null || (apt-get update && apt-get install -y --no-install-recommends prometheus)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 	$(BIN)/pytest -n 4
 
 lint: $(STAMP)

@@ -18,6 +18,7 @@ from hwe import durations, errors, outbound
 
 DEFAULT_CONFIG_PATH = Path("/etc/highway/config.ini")
 VAULT_AUTH_METHODS = ("token", "kubernetes")
+_BOOLEANS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +35,10 @@ class Settings:
     # runaway client without being what limits a busy one.
     api_rate_limit_per_second: float = 1000.0
     api_rate_limit_burst: int = 2000
+    # A console session's absolute lifetime from sign-in; it is not extended by use.
+    api_session_ttl_seconds: int = 8 * 3600
+    # Whether the session cookie carries `Secure` (HTTPS only); `hwe up` and the test stack serve plain HTTP.
+    api_secure_cookies: bool = True
     api_url: str | None = None
     api_key: str | None = None
     # Where the trio services serve /metrics, /healthz and /readyz (each on its own metrics port).
@@ -121,6 +126,8 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("api", "rate_limit_burst", "HWE_API_RATE_LIMIT_BURST", "api_rate_limit_burst"),
     ("api", "public_url", "HWE_API_PUBLIC_URL", "api_public_url"),
     ("people", "outbox_dir", "HWE_PEOPLE_OUTBOX_DIR", "people_outbox_dir"),
+    ("api", "session_ttl_seconds", "HWE_API_SESSION_TTL_SECONDS", "api_session_ttl_seconds"),
+    ("api", "secure_cookies", "HWE_API_SECURE_COOKIES", "api_secure_cookies"),
     ("worker", "template_env", "HWE_TEMPLATE_ENV", "template_env"),
     ("metrics", "host", "HWE_METRICS_HOST", "metrics_host"),
     ("cli", "api_url", "HWE_API_URL", "api_url"),
@@ -215,6 +222,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise errors.ConfigError(f"HWE_SECRETS_PROVIDER must be 'file' or 'vault', not {settings.secrets_provider!r}")
     if settings.vault_auth_method not in VAULT_AUTH_METHODS:
         raise errors.ConfigError(unknown_vault_auth_method(settings.vault_auth_method))
+    if settings.api_session_ttl_seconds <= 0:
+        raise errors.ConfigError("[api] session_ttl_seconds / HWE_API_SESSION_TTL_SECONDS must be positive")
     outbound.parse_policy(settings.outbound_allowed_networks)  # a malformed entry stops the service at start
     if settings.is_production and not settings.database_url:
         raise errors.ConfigError(
@@ -236,6 +245,10 @@ def _convert(raw: str, type_name: str, where: str) -> object:
             return durations.parse_duration(raw)
         except ValueError as err:
             raise errors.ConfigError(f"{where}: {err}") from err
+    if type_name == "bool":
+        if raw.strip().lower() not in _BOOLEANS:
+            raise errors.ConfigError(f"{where}: {raw!r} is not true or false")
+        return _BOOLEANS[raw.strip().lower()]
     try:
         if "int" in type_name:
             return int(raw)

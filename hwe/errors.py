@@ -64,7 +64,12 @@ class RunNotFound(HighwayError):
 
 
 class Forbidden(HighwayError):
-    """The API key is valid but its role may not do this (viewer < operator < admin)."""
+    """The caller is known but may not do this: its role is too low (viewer < operator < admin), or a browser's
+    request lacks its session's CSRF proof (`code` says which)."""
+
+    def __init__(self, message: str, code: str = "forbidden") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class PayloadTooLarge(HighwayError):

@@ -103,6 +103,8 @@ def service_env(database_url: str, secrets_file: Path, tmp_path_factory: pytest.
             "HWE_WORKER_POLL_SECONDS": "0.5",
             # Tests reach nothing but this machine (webhooks, tools.http.request): hwe/outbound.py.
             "HWE_OUTBOUND_ALLOWED_NETWORKS": LOOPBACK_ONLY,
+            # The test stack serves plain HTTP, where a browser would drop a Secure session cookie.
+            "HWE_API_SECURE_COOKIES": "false",
         }
     )
     return env

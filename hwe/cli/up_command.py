@@ -97,6 +97,8 @@ def _run_locked(settings: config.Settings, state_dir: Path, api_url: str) -> Non
         "HWE_SECRETS_FILE": str((settings.secrets_file or state_dir / "dev-secrets.json").resolve()),
         # Development webhooks and HTTP tasks may also reach this machine; by default only public addresses are allowed.
         "HWE_OUTBOUND_ALLOWED_NETWORKS": settings.outbound_allowed_networks or "public,127.0.0.0/8,::1",
+        # The development stack serves plain HTTP, where a browser would drop a Secure session cookie.
+        "HWE_API_SECURE_COOKIES": os.environ.get("HWE_API_SECURE_COOKIES", "false"),
     }
     if os.environ.get("KUBECONFIG"):
         logger.info("KUBECONFIG is set: starting the Workflow operator against that cluster")

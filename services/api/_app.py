@@ -43,6 +43,7 @@ from services.api import (
     _schedules,
     _schemas,
     _signals,
+    _signin,
     _state,
     _templates,
     _tenant_apps,
@@ -51,6 +52,7 @@ from services.api import (
     _webhooks,
     _workers,
     _workflows,
+    ui,
 )
 
 logger = logging.getLogger(__name__)
@@ -129,6 +131,9 @@ def routes() -> list[BaseRoute]:
         *_tokens.routes,
         *_invitations.routes,
         *_webhooks.routes,
+        *_signin.routes,
+        # The web console under /ui (left out of the OpenAPI document).
+        *ui.routes,
     ]
 
 
@@ -173,7 +178,7 @@ async def engine_error(request: Request, exc: Exception) -> Response:
     )
     if status == 500:
         return await internal_error(request, exc)
-    if isinstance(exc, errors.InvalidRequest | errors.Conflict | errors.Gone):
+    if isinstance(exc, errors.InvalidRequest | errors.Conflict | errors.Gone | errors.Forbidden):
         code = exc.code
     extra: dict[str, object] = {}
     if isinstance(exc, errors.IdempotencyConflict) and exc.existing_run_id is not None:

@@ -93,48 +93,7 @@ async def list_events(request: Request) -> Response:
       200: {description: "`audit`, `emitted`, `received` and `waiting`, each oldest first"}
     """
     history = await _history(request)
-    checkpoints = _checkpoints(history)
-    results = {
-        (c.task_id, c.frame): c.row["state"] for c in checkpoints if c.kind == "attempt" and c.row["status"] == "ok"
-    }
-    tasks = _tasks(history.run["definition"])
-    received = [
-        {
-            "step": f"{c.task_id}{c.frame}",
-            "event_name": _event_name(results.get((c.task_id, c.frame)), tasks.get(c.task_id or "")),
-            "timed_out": bool((c.row["state"] or {}).get("timed_out")),
-            "payload": (c.row["state"] or {}).get("payload"),
-            "received_at": _iso(c.finished_at),
-        }
-        for c in checkpoints
-        if c.kind == "wait"
-    ]
-    return _state.success(
-        {
-            "workflow_run_id": str(history.run["workflow_run_id"]),
-            "audit": [
-                {
-                    "event_id": row["event_id"],
-                    "event_type": row["event_type"],
-                    "attempt_run_id": None if row["run_id"] is None else str(row["run_id"]),
-                    "detail": row["detail"],
-                    "created_at": _iso(row["created_at"]),
-                }
-                for row in history.audit
-            ],
-            "emitted": [
-                {"event_name": e["event_name"], "payload": e["payload"], "emitted_at": _iso(e["at"])}
-                for e in history.events
-                if e["kind"] == "emitted"
-            ],
-            "received": received,
-            "waiting": [
-                {"event_name": e["event_name"], "since": _iso(e["at"]), "timeout_at": _iso(e["timeout_at"])}
-                for e in history.events
-                if e["kind"] == "waiting"
-            ],
-        }
-    )
+    return _state.success({"workflow_run_id": str(history.run["workflow_run_id"]), **events_view(history)})
 
 
 async def list_checkpoints(request: Request) -> Response:
@@ -231,6 +190,49 @@ async def get_replay(request: Request) -> Response:
             },
         }
     )
+
+
+def events_view(history: runs.RunHistory) -> dict[str, list[dict[str, Any]]]:
+    """The run's audit trail and its emitted, received and awaited events, as GET .../events answers them."""
+    checkpoints = _checkpoints(history)
+    results = {
+        (c.task_id, c.frame): c.row["state"] for c in checkpoints if c.kind == "attempt" and c.row["status"] == "ok"
+    }
+    tasks = _tasks(history.run["definition"])
+    received = [
+        {
+            "step": f"{c.task_id}{c.frame}",
+            "event_name": _event_name(results.get((c.task_id, c.frame)), tasks.get(c.task_id or "")),
+            "timed_out": bool((c.row["state"] or {}).get("timed_out")),
+            "payload": (c.row["state"] or {}).get("payload"),
+            "received_at": _iso(c.finished_at),
+        }
+        for c in checkpoints
+        if c.kind == "wait"
+    ]
+    return {
+        "audit": [
+            {
+                "event_id": row["event_id"],
+                "event_type": row["event_type"],
+                "attempt_run_id": None if row["run_id"] is None else str(row["run_id"]),
+                "detail": row["detail"],
+                "created_at": _iso(row["created_at"]),
+            }
+            for row in history.audit
+        ],
+        "emitted": [
+            {"event_name": e["event_name"], "payload": e["payload"], "emitted_at": _iso(e["at"])}
+            for e in history.events
+            if e["kind"] == "emitted"
+        ],
+        "received": received,
+        "waiting": [
+            {"event_name": e["event_name"], "since": _iso(e["at"]), "timeout_at": _iso(e["timeout_at"])}
+            for e in history.events
+            if e["kind"] == "waiting"
+        ],
+    }
 
 
 async def _history(request: Request) -> runs.RunHistory:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import urllib.parse
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import psycopg_pool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hwe import config, db, errors, fields, tenants
+from hwe import config, db, errors, fields, sessions, tenants
 from services.api import _metrics, _principals, _ratelimit
 
 T = TypeVar("T")
@@ -77,41 +78,92 @@ def get(request: Request) -> ApiState:
     return state
 
 
-async def authenticate(request: Request, require: str | None = None) -> tenants.Principal:
-    """Resolves the Bearer API key to its tenant and role, and checks the role and the rate limit.
+async def authenticate(
+    request: Request, require: str | None = None, csrf_token: str | None = None
+) -> tenants.Principal:
+    """Resolves the caller (a Bearer API key, else the console's session cookie) to its tenant and role, and checks
+    the role, the rate limit and, for a cookie, the CSRF token.
 
-    This is the one place that decides what a role may do.
+    This is the one place that decides who calls and what a role may do. A browser sends the session cookie
+    with any request, whichever site made it, so a cookie-authenticated request whose method is not safe must
+    also carry the session's CSRF token (which another site cannot read) and, if it has an Origin, this API's
+    own. A Bearer key is never sent by a browser on its own, so it needs neither.
 
     Args:
         request: the request.
         require: the least role the endpoint needs; by default `viewer` for GET and HEAD, else
             `operator`.
+        csrf_token: the CSRF token a console form sent in its `csrf_token` field; without it, the
+            `X-CSRF-Token` header is read.
 
     Raises:
-        Unauthorized: no key, or a key that is not valid (unknown, revoked, wrong secret).
-        RateLimited: the key used up its request budget for now.
-        Forbidden: the key's role is below the one required.
+        Unauthorized: no key and no session, or a key or session that is not valid (unknown, revoked, expired,
+            wrong secret, its person disabled).
+        Forbidden: the role is below the one required, or a cookie request that changes something came without
+            the session's CSRF token or from another origin (code `csrf_failed`).
+        RateLimited: the key (or person) used up its request budget for now.
         NotFound: a path parameter cannot name anything (see `check_path_parameters`).
     """
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key:
-        raise errors.Unauthorized("missing API key: send Authorization: Bearer <key>")
     state = get(request)
-    principal = state.principals.get(key)
-    if principal is None:
-        lookup = state.principals.begin()
-        principal = await state.call(tenants.authenticate, key, state.pepper)
-        state.principals.put(key, principal, lookup)
-    retry_after = state.rate_limits.take(key.split("_")[1])
+    header = request.headers.get("authorization", "")
+    cookie = "" if header else request.cookies.get(sessions.COOKIE_NAME, "")
+    if not cookie:
+        scheme, _, key = header.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise errors.Unauthorized("missing API key: send Authorization: Bearer <key>")
+        principal = state.principals.get(key)
+        if principal is None:
+            lookup = state.principals.begin()
+            principal = await state.call(tenants.authenticate, key, state.pepper)
+            state.principals.put(key, principal, lookup)
+        budget = key.split("_")[1]
+    else:
+        if request.method not in SAFE_METHODS:
+            check_csrf(request, cookie, csrf_token)
+        principal = await state.call(sessions.resolve, cookie)
+        # A key's session shares the key's budget; a person's sessions share one per person.
+        budget = principal.key_prefix or f"{principal.tenant_id}/{principal.user_email}"
+    retry_after = state.rate_limits.take(budget)
     if retry_after is not None:
         raise errors.RateLimited("too many requests for this API key", retry_after)
     needed = require or ("viewer" if request.method in SAFE_METHODS else "operator")
     if ROLE_RANK[principal.role] < ROLE_RANK[needed]:
-        raise errors.Forbidden(f"this needs the {needed} role; the API key's role is {principal.role}")
+        raise errors.Forbidden(f"this needs the {needed} role; the caller's role is {principal.role}")
     check_path_parameters(request)
     return principal
+
+
+def check_csrf(request: Request, cookie: str, csrf_token: str | None = None) -> None:
+    """Refuses a cookie request that changes something unless it carries the session's CSRF token (the form's
+    `csrf_token`, else the X-CSRF-Token header) and, when it has an Origin header, comes from this API's origin.
+
+    Raises:
+        Forbidden: code `csrf_failed`.
+    """
+    sent = csrf_token if csrf_token is not None else request.headers.get("x-csrf-token")
+    if not sessions.csrf_token_matches(get(request).pepper, cookie, sent):
+        raise errors.Forbidden(
+            "send the session's CSRF token (X-CSRF-Token header or csrf_token field)", code="csrf_failed"
+        )
+    check_origin(request)
+
+
+def check_origin(request: Request) -> None:
+    """Refuses a request whose Origin header, when it has one, is not this API's origin (browsers send it with
+    every cross-site POST, so a sign-in form posted from another site is refused too).
+
+    Raises:
+        Forbidden: code `csrf_failed`.
+    """
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    # Behind a proxy that ends TLS the API sees http://, the browser https://: `[api] public_url` names the latter.
+    public = urllib.parse.urlsplit(get(request).settings.api_public_url or "")
+    allowed = {f"{request.url.scheme}://{request.url.netloc}", f"{public.scheme}://{public.netloc}"}
+    if origin not in allowed:
+        raise errors.Forbidden("the request comes from another origin than this API's", code="csrf_failed")
 
 
 def check_path_parameters(request: Request) -> None:
@@ -188,12 +240,18 @@ def idempotency(request: Request, operation: str, body: dict[str, Any]) -> tenan
         InvalidRequest: the key is empty, too long, or not printable ASCII.
     """
     key = request.headers.get("x-idempotency-key")
-    if key is None:
-        return None
+    return None if key is None else idempotency_of(operation, key, body, "X-Idempotency-Key")
+
+
+def idempotency_of(operation: str, key: str, body: dict[str, Any], source: str) -> tenants.Idempotency:
+    """An idempotency key from `source` (the header, or a console form's hidden field) with the hash of the request.
+
+    Raises:
+        InvalidRequest: the key is empty, too long, or not printable ASCII.
+    """
     if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_CHARS or not key.isprintable() or not key.isascii():
         raise errors.InvalidRequest(
-            "bad_idempotency_key",
-            f"X-Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII characters",
+            "bad_idempotency_key", f"{source} must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII characters"
         )
     request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     return tenants.Idempotency(operation=operation, key=key, request_hash=request_hash)

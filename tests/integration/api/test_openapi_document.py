@@ -15,6 +15,8 @@ def _route_operations() -> set[tuple[str, str]]:
     operations = set()
     for route in _app.routes():
         assert isinstance(route, Route)
+        if not route.include_in_schema:
+            continue  # the console's pages (/ui) are not API operations
         path = re.sub(r":\w+}", "}", route.path)
         operations |= {(path, method.lower()) for method in route.methods or () if method != "HEAD"}
     return operations
