@@ -85,3 +85,19 @@ def test_exceptions_are_defined_only_in_the_errors_module() -> None:
 def test_test_names_describe_a_behaviour() -> None:
     vague = re.compile(r"^def (test_basic|test_\d+|test_it|test_works)\b", re.M)
     assert [str(p) for p in (ROOT / "tests").rglob("test_*.py") if vague.search(p.read_text())] == []
+
+
+def test_sql_reaches_the_database_only_through_db_execute_and_the_migrator() -> None:
+    # Every statement is a .sql file run by db.execute; only hwe/db.py and hwe/migrate.py talk to psycopg directly.
+    allowed = {ROOT / "hwe" / "db.py", ROOT / "hwe" / "migrate.py"}
+    pattern = re.compile(r"(?<!db)\.execute\(|\.executemany\(|\bsql\.SQL\(|\.cursor\(")
+    offenders = [str(p.relative_to(ROOT)) for p in SOURCE if p not in allowed and pattern.search(p.read_text())]
+    assert offenders == []
+
+
+def test_dynamic_names_are_bound_only_with_sql_identifier() -> None:
+    # The one place a name goes into SQL text: hwe/db.py binds the queue's tables with sql.Identifier, never a string.
+    source = (ROOT / "hwe" / "db.py").read_text()
+    assert re.findall(r"sql\.SQL\([^)]*\)\.format\(([^)]*)\)", source) == ["**names"]
+    bindings = re.findall(r"names(?:\[[^\]]+\])? = (.*)", source)
+    assert bindings and all(binding.lstrip("{").split("(")[0].endswith("sql.Identifier") for binding in bindings)

@@ -46,7 +46,10 @@ def evaluate(expression: str, scope: Mapping[str, Any]) -> bool:
     evaluator = simpleeval.SimpleEval(operators=_operators(), functions=_FUNCTIONS, names=_namer(names))
     try:
         value = evaluator.eval(text.strip())
-    except (simpleeval.InvalidExpression, SyntaxError, TypeError, ValueError, ZeroDivisionError) as err:
+    except ValueError as err:
+        # int() and float() quote the text they could not convert, which may be a secret: never repeat it.
+        raise errors.PermanentError("cannot evaluate the condition: ValueError: a value is not a number") from err
+    except (simpleeval.InvalidExpression, SyntaxError, TypeError, ZeroDivisionError) as err:
         raise errors.PermanentError(f"cannot evaluate the condition: {type(err).__name__}: {err}") from err
     if isinstance(value, str):
         return value.strip().lower() not in _FALSE_WORDS

@@ -52,7 +52,9 @@ async def _request(policy: outbound.Policy, call: tools.ToolCall) -> dict[str, A
         url = httpx.URL(kwargs["url"])
         timeout = float(kwargs.get("timeout", 30))
     except (httpx.InvalidURL, TypeError, ValueError) as err:
-        raise errors.PermanentError(f"request could not be sent: {type(err).__name__}: {err}") from err
+        # Only the reason: what follows it ("Invalid port: '...'") is a part of the URL, which may hold a secret.
+        reason = str(err).partition(": ")[0]
+        raise errors.PermanentError(f"request could not be sent: {type(err).__name__}: {reason}") from err
     if url.scheme not in ("http", "https") or not url.raw_host:
         raise errors.PermanentError(f"{TOOL} needs an http:// or https:// URL with a host")
     host = url.raw_host.decode("ascii")  # IDNA-encoded: what the resolver and the TLS server name take
