@@ -19,6 +19,7 @@ from services.api.ui import (
     _run_action_pages,
     _run_pages,
     _session_pages,
+    _worker_action_pages,
 )
 
 routes: list[BaseRoute] = [
@@ -30,6 +31,7 @@ routes: list[BaseRoute] = [
     *_run_pages.routes,
     *_run_action_pages.routes,
     *_queue_pages.routes,
+    *_worker_action_pages.routes,
     *_catalog_pages.routes,
     *_people_pages.routes,
 ]

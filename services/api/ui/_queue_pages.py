@@ -1,8 +1,8 @@
 """The console's queue page: the tenant's queue health and the workers serving it, with their heartbeats.
 
 The figures are those of GET /api/v1/analytics/queues (`analytics.queue_snapshot`), GET /api/v1/workers/summary
-and GET /api/v1/workers (`hwe.workers`), for the caller's own queue only. Read-only: worker commands (drain,
-pause) stay in the API for now.
+and GET /api/v1/workers (`hwe.workers`), for the caller's own queue only. Operators see links to the worker
+commands (drain, pause, resume), whose confirmation pages are `_worker_action_pages`'.
 """
 
 from __future__ import annotations
