@@ -136,7 +136,7 @@ async def get_performance(request: Request) -> Response:
     query = _query.query(request, ("days", "workflow_name"))
     span = datetime.timedelta(days=_query.integer(query, "days", 7, 1, MAX_DAYS))
     name = _query.text(query, "workflow_name")
-    overall, by_name, window = await _state.get(request).call(_stats, principal.tenant_id, span, None, None, name)
+    overall, by_name, window = await _state.get(request).call(run_stats, principal.tenant_id, span, None, None, name)
     return _state.success({"overall": overall, "workflows": by_name, "time_range": window.as_dict()})
 
 
@@ -187,7 +187,7 @@ async def get_workflow_stats(request: Request) -> Response:
         raise errors.InvalidRequest("invalid_window", "give since or hours, not both")
     span = datetime.timedelta(hours=_query.integer(query, "hours", 24, 1, MAX_HOURS))
     name = _query.text(query, "workflow_name")
-    overall, by_name, window = await _state.get(request).call(_stats, principal.tenant_id, span, since, until, name)
+    overall, by_name, window = await _state.get(request).call(run_stats, principal.tenant_id, span, since, until, name)
     return _state.success({**overall, "by_name": by_name, "time_range": window.as_dict()})
 
 
@@ -231,7 +231,7 @@ def _queue_detail(conn: Any, tenant_id: str, queue_name: str, span: datetime.tim
     return analytics.queue_detail(conn, tenant_id, queue_name, analytics.resolve_window(conn, span))
 
 
-def _stats(
+def run_stats(
     conn: Any,
     tenant_id: str,
     span: datetime.timedelta,

@@ -183,11 +183,11 @@ async def list_definitions(request: Request) -> Response:
     name = _query.text(query, "name", MAX_NAME_CHARS)
     limit = _query.integer(query, "limit", MAX_PAGE, 1, MAX_PAGE)
     offset = _query.integer(query, "offset", 0, 0, MAX_OFFSET)
-    rows = await _state.get(request).call(_list_rows, principal.tenant_id, name, limit, offset)
+    rows = await _state.get(request).call(list_definition_rows, principal.tenant_id, name, limit, offset)
     return _state.success({"items": [definitions.row_view(r) for r in rows], "limit": limit, "offset": offset})
 
 
-def _list_rows(conn: Any, tenant_id: str, name: str | None, limit: int, offset: int) -> list[Any]:
+def list_definition_rows(conn: Any, tenant_id: str, name: str | None, limit: int, offset: int) -> list[Any]:
     return definitions.list_definitions(conn, tenant_id, name, limit=limit, offset=offset)
 
 

@@ -53,7 +53,7 @@ async def list_workflows(request: Request) -> Response:
     limit = _query.integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     after_created_at, after_id = _query.read_keyset_cursor(query)
     rows = await _state.get(request).call(
-        _list,
+        list_run_rows,
         principal.tenant_id,
         {
             "state": state,
@@ -67,14 +67,14 @@ async def list_workflows(request: Request) -> Response:
     page = rows[:limit]
     more = len(rows) > limit
     next_cursor = _query.keyset_cursor(page[-1]["created_at"], page[-1]["workflow_run_id"]) if more else None
-    return _state.success({"items": [_summary(row) for row in page], "next_cursor": next_cursor})
+    return _state.success({"items": [run_summary(row) for row in page], "next_cursor": next_cursor})
 
 
-def _list(conn: Any, tenant_id: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+def list_run_rows(conn: Any, tenant_id: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
     return runs.list_runs(conn, tenant_id, **filters)
 
 
-def _summary(row: dict[str, Any]) -> dict[str, Any]:
+def run_summary(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "workflow_run_id": str(row["workflow_run_id"]),
         "workflow_name": row["workflow_name"],

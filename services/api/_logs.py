@@ -158,7 +158,8 @@ async def _entries(
     stream = _query.choice(query, "stream", task_logs.STREAMS)
     limit = _query.integer(query, "limit", 50, 1, 200)
     after = _query.read_row_cursor(query)
-    rows = await _state.get(request).call(_run_entries, principal.tenant_id, run_id, task_id, stream, after, limit + 1)
+    state = _state.get(request)
+    rows = await state.call(run_log_entries, principal.tenant_id, run_id, task_id, stream, after, limit + 1)
     page = rows[:limit]
     next_cursor = str(page[-1]["log_id"]) if len(rows) > limit else None
     return {
@@ -169,7 +170,7 @@ async def _entries(
     }
 
 
-def _run_entries(
+def run_log_entries(
     conn: db.Connection,
     tenant_id: str,
     run_id: uuid.UUID,

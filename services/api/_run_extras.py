@@ -85,11 +85,11 @@ async def list_step_checkpoints(request: Request) -> Response:
             "attempt": c.attempt,
             "position": c.row["position"],
             "status": c.row["status"],
-            "started_at": _run_views._iso(c.started_at),
-            "created_at": _run_views._iso(c.finished_at),
+            "started_at": _run_views.iso_time(c.started_at),
+            "created_at": _run_views.iso_time(c.finished_at),
             "value": c.row["state"],
         }
-        for c in _run_views._checkpoints(history)
+        for c in _run_views.checkpoints_of(history)
         if c.task_id == task_id
     ]
     return _state.success(

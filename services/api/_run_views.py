@@ -60,7 +60,7 @@ async def list_steps(request: Request) -> Response:
       200: {description: "`items`: the tasks in plan order"}
     """
     history = await _history(request)
-    return _state.success({"workflow_run_id": str(history.run["workflow_run_id"]), "items": _steps(history)})
+    return _state.success({"workflow_run_id": str(history.run["workflow_run_id"]), "items": steps_view(history)})
 
 
 async def get_step(request: Request) -> Response:
@@ -74,7 +74,7 @@ async def get_step(request: Request) -> Response:
     """
     history = await _history(request)
     task_id = request.path_params["step_name"]
-    step = next((s for s in _steps(history, detailed=True) if s["task_id"] == task_id), None)
+    step = next((s for s in steps_view(history, detailed=True) if s["task_id"] == task_id), None)
     if step is None:
         raise errors.RunNotFound(f"the run's definition has no task {task_id!r}")
     return _state.success(step)
@@ -111,7 +111,7 @@ async def list_checkpoints(request: Request) -> Response:
             "step_name": row["step_name"],
             "position": row["position"],
             "status": row["status"],
-            "created_at": _iso(row["created_at"]),
+            "created_at": iso_time(row["created_at"]),
             "value": row["state"],
         }
         for row in history.checkpoints
@@ -131,7 +131,7 @@ async def get_graph(request: Request) -> Response:
       200: {description: "`nodes` and `edges`"}
     """
     history = await _history(request)
-    nodes, edges = _graph(history)
+    nodes, edges = graph_view(history)
     return _state.success(
         {
             "workflow_run_id": str(history.run["workflow_run_id"]),
@@ -156,7 +156,7 @@ async def get_graph_dot(request: Request) -> Response:
           text/vnd.graphviz: {schema: {type: string}}
     """
     history = await _history(request)
-    nodes, edges = _graph(history)
+    nodes, edges = graph_view(history)
     text = definitions.graph_dot(history.run["workflow_name"], nodes, edges)
     return Response(text, media_type="text/vnd.graphviz")
 
@@ -181,11 +181,11 @@ async def get_replay(request: Request) -> Response:
         {
             "workflow_run_id": str(run["workflow_run_id"]),
             "workflow_name": run["workflow_name"],
-            "timeline": _timeline(history),
+            "timeline": timeline_view(history),
             "outcome": {
                 "state": run["state"],
-                "finished_at": _iso(finished),
-                "duration_seconds": None if finished is None else _seconds(run["created_at"], finished),
+                "finished_at": iso_time(finished),
+                "duration_seconds": None if finished is None else seconds_between(run["created_at"], finished),
                 "error": run["error"],
             },
         }
@@ -194,7 +194,7 @@ async def get_replay(request: Request) -> Response:
 
 def events_view(history: runs.RunHistory) -> dict[str, list[dict[str, Any]]]:
     """The run's audit trail and its emitted, received and awaited events, as GET .../events answers them."""
-    checkpoints = _checkpoints(history)
+    checkpoints = checkpoints_of(history)
     results = {
         (c.task_id, c.frame): c.row["state"] for c in checkpoints if c.kind == "attempt" and c.row["status"] == "ok"
     }
@@ -205,7 +205,7 @@ def events_view(history: runs.RunHistory) -> dict[str, list[dict[str, Any]]]:
             "event_name": _event_name(results.get((c.task_id, c.frame)), tasks.get(c.task_id or "")),
             "timed_out": bool((c.row["state"] or {}).get("timed_out")),
             "payload": (c.row["state"] or {}).get("payload"),
-            "received_at": _iso(c.finished_at),
+            "received_at": iso_time(c.finished_at),
         }
         for c in checkpoints
         if c.kind == "wait"
@@ -217,18 +217,18 @@ def events_view(history: runs.RunHistory) -> dict[str, list[dict[str, Any]]]:
                 "event_type": row["event_type"],
                 "attempt_run_id": None if row["run_id"] is None else str(row["run_id"]),
                 "detail": row["detail"],
-                "created_at": _iso(row["created_at"]),
+                "created_at": iso_time(row["created_at"]),
             }
             for row in history.audit
         ],
         "emitted": [
-            {"event_name": e["event_name"], "payload": e["payload"], "emitted_at": _iso(e["at"])}
+            {"event_name": e["event_name"], "payload": e["payload"], "emitted_at": iso_time(e["at"])}
             for e in history.events
             if e["kind"] == "emitted"
         ],
         "received": received,
         "waiting": [
-            {"event_name": e["event_name"], "since": _iso(e["at"]), "timeout_at": _iso(e["timeout_at"])}
+            {"event_name": e["event_name"], "since": iso_time(e["at"]), "timeout_at": iso_time(e["timeout_at"])}
             for e in history.events
             if e["kind"] == "waiting"
         ],
@@ -262,7 +262,7 @@ def _parse_name(step_name: str) -> tuple[str, str | None, str, int]:
     return ("inner" if slash and kind == "attempt" else kind), task_id, frame, attempt
 
 
-def _checkpoints(history: runs.RunHistory) -> list[_Checkpoint]:
+def checkpoints_of(history: runs.RunHistory) -> list[_Checkpoint]:
     """The checkpoints in commit order, each with the latest time it can have started.
 
     A checkpoint records only when its step ended. A step started after its attempt was claimed,
@@ -319,11 +319,11 @@ def _plan_order(definition: Any) -> dict[str, int | None]:
     return {**plan, **{task_id: None for task_id in _tasks(definition) if task_id not in plan}}
 
 
-def _steps(history: runs.RunHistory, detailed: bool = False) -> list[dict[str, Any]]:
+def steps_view(history: runs.RunHistory, detailed: bool = False) -> list[dict[str, Any]]:
     run = history.run
     tasks = _tasks(run["definition"])
     by_task: dict[str, list[_Checkpoint]] = {}
-    for checkpoint in _checkpoints(history):
+    for checkpoint in checkpoints_of(history):
         if checkpoint.task_id in tasks:
             by_task.setdefault(checkpoint.task_id, []).append(checkpoint)
     run_error = run["error"] if isinstance(run["error"], dict) else {}
@@ -352,10 +352,12 @@ def _steps(history: runs.RunHistory, detailed: bool = False) -> list[dict[str, A
             "state": state,
             "attempts": len(attempts),
             "iterations": len({c.frame for c in attempts}),
-            "started_at": _iso(started),
-            "finished_at": _iso(last.finished_at) if last is not None and state in ("completed", "failed") else None,
+            "started_at": iso_time(started),
+            "finished_at": (
+                iso_time(last.finished_at) if last is not None and state in ("completed", "failed") else None
+            ),
             "duration_seconds": (
-                _seconds(started, last.finished_at)
+                seconds_between(started, last.finished_at)
                 if last is not None and started is not None and state in ("completed", "failed")
                 else None
             ),
@@ -380,15 +382,15 @@ def _mark_next_running(steps: list[dict[str, Any]], run_state: str) -> None:
             return
 
 
-def _graph(history: runs.RunHistory) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def graph_view(history: runs.RunHistory) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     nodes, edges = definitions.task_graph(history.run["definition"])
-    states = {step["task_id"]: step["state"] for step in _steps(history)}
+    states = {step["task_id"]: step["state"] for step in steps_view(history)}
     for node in nodes:
         node["state"] = states.get(node["id"], "pending")
     return nodes, edges
 
 
-def _timeline(history: runs.RunHistory) -> list[dict[str, Any]]:
+def timeline_view(history: runs.RunHistory) -> list[dict[str, Any]]:
     items: list[tuple[datetime.datetime, dict[str, Any]]] = []
     for row in history.audit:
         if row["event_type"] == api_records.EVENT_TYPE:
@@ -402,13 +404,13 @@ def _timeline(history: runs.RunHistory) -> list[dict[str, Any]]:
         if row["started_at"] is not None:
             claim = {"kind": "claimed", "attempt": row["attempt"], "worker": row["claimed_by"]}
             items.append((row["started_at"], claim))
-    for c in _checkpoints(history):
+    for c in checkpoints_of(history):
         items.append((c.started_at, _checkpoint_item(c)))
     for event in history.events:
         if event["kind"] == "emitted":
             items.append((event["at"], {"kind": "event_emitted", "event_name": event["event_name"]}))
     items.sort(key=lambda pair: pair[0])
-    return [{"at": _iso(at), **item} for at, item in items]
+    return [{"at": iso_time(at), **item} for at, item in items]
 
 
 def _checkpoint_item(c: _Checkpoint) -> dict[str, Any]:
@@ -418,16 +420,16 @@ def _checkpoint_item(c: _Checkpoint) -> dict[str, Any]:
         return {
             "kind": "sleep",
             "step": f"{c.task_id}{c.frame}",
-            "until": _iso(wake),
-            "duration_seconds": None if wake is None else _seconds(c.finished_at, wake),
+            "until": iso_time(wake),
+            "duration_seconds": None if wake is None else seconds_between(c.finished_at, wake),
         }
     if c.kind == "wait":
         kind = "wait_timed_out" if state.get("timed_out") else "event_received"
         return {"kind": kind, "step": f"{c.task_id}{c.frame}"}
     timing = {
-        "started_at": _iso(c.started_at),
-        "finished_at": _iso(c.finished_at),
-        "duration_seconds": _seconds(c.started_at, c.finished_at),
+        "started_at": iso_time(c.started_at),
+        "finished_at": iso_time(c.finished_at),
+        "duration_seconds": seconds_between(c.started_at, c.finished_at),
     }
     if c.kind == "attempt":
         error = c.row["state"] if c.row["status"] == "error" else None
@@ -448,11 +450,11 @@ def _event_name(result: Any, task: dict[str, Any] | None) -> Any:
     return (task or {}).get("event_name")
 
 
-def _seconds(start: datetime.datetime, end: datetime.datetime) -> float:
+def seconds_between(start: datetime.datetime, end: datetime.datetime) -> float:
     return round((end - start).total_seconds(), 6)
 
 
-def _iso(value: datetime.datetime | None) -> str | None:
+def iso_time(value: datetime.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 

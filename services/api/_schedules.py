@@ -181,7 +181,7 @@ async def create_schedule(request: Request) -> Response:
 
 
 def _create(conn: db.Connection, *, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    return _view(_create_row(conn, tenant_id, body))
+    return schedule_view(_create_row(conn, tenant_id, body))
 
 
 def _create_row(conn: db.Connection, tenant_id: str, body: dict[str, Any]) -> db.Row:
@@ -220,7 +220,7 @@ async def list_schedules(request: Request) -> Response:
     """
     principal = await _state.authenticate(request)
     rows = await _state.get(request).call(schedules.list_schedules, principal.tenant_id)
-    return _state.success({"items": [_view(row) for row in rows]})
+    return _state.success({"items": [schedule_view(row) for row in rows]})
 
 
 async def get_schedule(request: Request) -> Response:
@@ -234,7 +234,7 @@ async def get_schedule(request: Request) -> Response:
     """
     principal = await _state.authenticate(request)
     row = await _state.get(request).call(schedules.get_schedule, principal.tenant_id, _schedule_id(request))
-    return _state.success(_view(row))
+    return _state.success(schedule_view(row))
 
 
 async def update_schedule(request: Request) -> Response:
@@ -257,7 +257,7 @@ async def update_schedule(request: Request) -> Response:
         row = await _changes.change(request, principal, _update, principal.tenant_id, _schedule_id(request), changes)
     except ValueError as err:
         raise errors.InvalidRequest("bad_field", str(err)) from err
-    return _state.success(_view(row))
+    return _state.success(schedule_view(row))
 
 
 def _update(conn: db.Connection, tenant_id: str, schedule_id: uuid.UUID, changes: dict[str, Any]) -> db.Row:
@@ -300,7 +300,7 @@ async def _toggle(request: Request, operation: str, toggle: Callable[..., db.Row
     idem = _state.idempotency(request, operation, {"schedule_id": str(schedule_id)})
 
     def change(conn: db.Connection) -> dict[str, Any]:
-        return _view(toggle(conn, principal.tenant_id, schedule_id))
+        return schedule_view(toggle(conn, principal.tenant_id, schedule_id))
 
     view = await _changes.change(request, principal, tenants.once, principal.tenant_id, idem, change)
     return _state.success(view)
@@ -447,7 +447,7 @@ def _datetime(value: Any) -> datetime | None:
         raise errors.InvalidRequest("bad_field", "start_date must be an ISO 8601 date-time") from err
 
 
-def _view(row: db.Row) -> dict[str, Any]:
+def schedule_view(row: db.Row) -> dict[str, Any]:
     return {
         key: (
             value.isoformat() if isinstance(value, datetime) else str(value) if isinstance(value, uuid.UUID) else value

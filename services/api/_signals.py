@@ -176,7 +176,7 @@ async def list_signals(request: Request) -> Response:
     after = _query.integer(query, "after", 0, 0, MAX_AFTER)
     taken = None if status is None else status == "delivered"
     state, messages = await _state.get(request).call(
-        _list, principal.tenant_id, run_id, "signal", signal_name, taken, limit, after
+        list_run_messages, principal.tenant_id, run_id, "signal", signal_name, taken, limit, after
     )
     finished = state in signals.TERMINAL
     if (status == "pending" and finished) or (status == "undelivered" and not finished):
@@ -188,7 +188,7 @@ async def list_signals(request: Request) -> Response:
             "payload": m.payload,
             "sent_at": _iso(m.sent_at),
             "status": "delivered" if m.taken_by else "undelivered" if finished else "pending",
-            "delivered_to": _wait_step(m.taken_by),
+            "delivered_to": wait_step(m.taken_by),
             "delivered_at": _iso(m.taken_at),
         }
         for m in messages
@@ -339,13 +339,13 @@ async def _list_updates(request: Request, allowed: tuple[str, ...], only: str | 
     after = _query.integer(query, "after", 0, 0, MAX_AFTER)
     taken = None if status is None else status == "COMPLETED"
     state, messages = await _state.get(request).call(
-        _list, principal.tenant_id, run_id, "update", update_name, taken, limit, after
+        list_run_messages, principal.tenant_id, run_id, "update", update_name, taken, limit, after
     )
     items = [view for view in (_update_view(run_id, state, m) for m in messages) if status in (None, view["status"])]
     return _state.success(_page(run_id, state, items, messages, limit))
 
 
-def _list(
+def list_run_messages(
     conn: db.Connection,
     tenant_id: str,
     run_id: uuid.UUID,
@@ -368,7 +368,7 @@ def _one(conn: db.Connection, tenant_id: str, run_id: uuid.UUID, update_id: int)
 def _update_view(run_id: uuid.UUID, state: str, message: signals.Message) -> dict[str, Any]:
     if message.taken_by is not None:
         status = "COMPLETED"
-        result: dict[str, Any] | None = {"accepted_by": _wait_step(message.taken_by), "payload": message.payload}
+        result: dict[str, Any] | None = {"accepted_by": wait_step(message.taken_by), "payload": message.payload}
     else:
         status, result = ("FAILED" if state in signals.TERMINAL else "PENDING"), None
     return {
@@ -390,7 +390,7 @@ def _page(
     return {"workflow_run_id": str(run_id), "run_state": state, "items": items, "next_after": next_after}
 
 
-def _wait_step(step_name: str | None) -> str | None:
+def wait_step(step_name: str | None) -> str | None:
     return None if step_name is None else step_name.removeprefix("wait_for_event:")
 
 

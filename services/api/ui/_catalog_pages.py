@@ -27,7 +27,7 @@ async def schedules_page(request: Request) -> Response:
     """The tenant's schedules by name: cron, time zone, next fire, paused or not."""
     principal = await _render.page_principal(request, "viewer")
     rows = await _state.get(request).call(schedules.list_schedules, principal.tenant_id)
-    items = [_schedules._view(row) for row in rows]
+    items = [_schedules.schedule_view(row) for row in rows]
     return _render.render(
         request, "pages/schedules.html", principal=principal, title="Schedules", schedules=items, when=_pages.when
     )
@@ -37,7 +37,8 @@ async def schedules_page(request: Request) -> Response:
 async def definitions_page(request: Request) -> Response:
     """The tenant's stored definitions by name, newest version first."""
     principal = await _render.page_principal(request, "viewer")
-    rows = await _state.get(request).call(_definitions._list_rows, principal.tenant_id, None, MAX_DEFINITIONS, 0)
+    list_rows = _definitions.list_definition_rows
+    rows = await _state.get(request).call(list_rows, principal.tenant_id, None, MAX_DEFINITIONS, 0)
     items = [definitions.row_view(row) for row in rows]
     return _render.render(
         request, "pages/definitions.html", principal=principal, title="Definitions", items=items, when=_pages.when

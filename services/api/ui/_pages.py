@@ -51,10 +51,10 @@ async def runs_page(request: Request) -> Response:
         "limit": PAGE_SIZE + 1,
     }
     api = _state.get(request)
-    rows = await api.call(_listing._list, principal.tenant_id, filters)
+    rows = await api.call(_listing.list_run_rows, principal.tenant_id, filters)
     try:
         overall, _by_name, window = await api.call(
-            _analytics._stats, principal.tenant_id, analytics.MAX_WINDOW, created_after, created_before, name
+            _analytics.run_stats, principal.tenant_id, analytics.MAX_WINDOW, created_after, created_before, name
         )
         counts: dict[str, int] | None = overall["status_breakdown"]
     except errors.InvalidRequest as exc:  # the stats route's window is at most 30 days; the list's is not bounded
@@ -72,7 +72,7 @@ async def runs_page(request: Request) -> Response:
         "pages/runs.html",
         principal=principal,
         title="Runs",
-        runs=[_listing._summary(row) for row in page_rows],
+        runs=[_listing.run_summary(row) for row in page_rows],
         states=_listing.STATES,
         counts=counts,
         counts_refused=counts_refused,

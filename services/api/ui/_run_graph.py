@@ -1,6 +1,6 @@
 """Lays out a run's task graph for the console's inline SVG: boxes in columns by dependency depth.
 
-The nodes, edges and states are `_run_views._graph`'s (what GET /api/v1/workflows/{id}/graph answers); this
+The nodes, edges and states are `_run_views.graph_view`'s (what GET /api/v1/workflows/{id}/graph answers); this
 module only places them. A loop's body is drawn with an edge back to its loop node; a parallel fork or a
 child-workflow task gets a lane below the graph per branch or child run, whose boxes are that run's own tasks
 (or the child run itself) and link to its page. Geometry only: components/run_graph renders it.

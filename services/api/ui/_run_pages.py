@@ -53,11 +53,11 @@ async def run_page(request: Request) -> Response:
 def _load(conn: db.Connection, tenant_id: str, queue_name: str, run_id: uuid.UUID) -> dict[str, Any]:
     history = runs.load_run_history(conn, tenant_id, run_id)
     run = runs.get_run(conn, tenant_id, run_id)
-    steps = _run_views._steps(history, detailed=True)
-    nodes, edges = _run_views._graph(history)
+    steps = _run_views.steps_view(history, detailed=True)
+    nodes, edges = _run_views.graph_view(history)
     started = _started_runs(conn, tenant_id, history, {node["id"] for node in nodes if _starts_runs(node)})
-    log_rows = _logs._run_entries(conn, tenant_id, run_id, None, None, 0, LOG_LIMIT + 1)
-    signal_state, messages = _signals._list(conn, tenant_id, run_id, "signal", None, None, SIGNAL_LIMIT, 0)
+    log_rows = _logs.run_log_entries(conn, tenant_id, run_id, None, None, 0, LOG_LIMIT + 1)
+    signal_state, messages = _signals.list_run_messages(conn, tenant_id, run_id, "signal", None, None, SIGNAL_LIMIT, 0)
     run_approvals = approvals.list_approvals(
         conn, tenant_id, queue_name, status=None, workflow_run_id=run_id, limit=APPROVAL_LIMIT, offset=0
     )
@@ -70,7 +70,7 @@ def _load(conn: db.Connection, tenant_id: str, queue_name: str, run_id: uuid.UUI
         "attempts": _attempts(history),
         "drawing": _run_graph.layout(nodes, edges, steps, history.run["definition"], started),
         "started": started,
-        "timeline": _run_views._timeline(history),
+        "timeline": _run_views.timeline_view(history),
         "events": _run_views.events_view(history),
         "diagnosis": diagnosis.diagnose(conn, tenant_id, run_id),
         "logs": logs,
@@ -87,7 +87,7 @@ def _starts_runs(node: dict[str, Any]) -> bool:
 def _attempts(history: runs.RunHistory) -> dict[str, list[dict[str, Any]]]:
     """Each task's attempts (one per loop iteration and retry), with their times and outcome, in commit order."""
     by_task: dict[str, list[dict[str, Any]]] = {}
-    for c in _run_views._checkpoints(history):
+    for c in _run_views.checkpoints_of(history):
         if c.kind != "attempt" or c.task_id is None:
             continue
         by_task.setdefault(c.task_id, []).append(
@@ -95,9 +95,9 @@ def _attempts(history: runs.RunHistory) -> dict[str, list[dict[str, Any]]]:
                 "attempt": c.attempt,
                 "frame": c.frame,
                 "status": c.row["status"],
-                "started_at": _run_views._iso(c.started_at),
-                "finished_at": _run_views._iso(c.finished_at),
-                "duration_seconds": _run_views._seconds(c.started_at, c.finished_at),
+                "started_at": _run_views.iso_time(c.started_at),
+                "finished_at": _run_views.iso_time(c.finished_at),
+                "duration_seconds": _run_views.seconds_between(c.started_at, c.finished_at),
                 "error": c.row["state"] if c.row["status"] == "error" else None,
             }
         )
@@ -109,7 +109,7 @@ def _started_runs(
 ) -> dict[str, list[_run_graph.Branch]]:
     """The runs each forking task started (branches, child workflows), found in its committed checkpoints."""
     found: dict[str, dict[str, str]] = {}
-    for c in _run_views._checkpoints(history):
+    for c in _run_views.checkpoints_of(history):
         if c.task_id in task_ids:
             for name, run_id in _run_ids(c.row["state"], c.row["step_name"].rpartition(":")[2]):
                 found.setdefault(c.task_id, {}).setdefault(run_id, name)
@@ -123,7 +123,7 @@ def _started_runs(
             except (errors.RunNotFound, ValueError):
                 continue  # not a run of this tenant: never shown
             parallel = history.run["definition"]["tasks"][task_id].get("operator_type") == "parallel"
-            steps = _run_views._steps(child) if parallel else []
+            steps = _run_views.steps_view(child) if parallel else []
             started.setdefault(task_id, []).append(_run_graph.Branch(name, run_id, child.run["state"], steps))
     return started
 
@@ -147,9 +147,9 @@ def _signal(message: Any, run_state: str) -> dict[str, Any]:
         "sequence": message.sequence,
         "signal_name": message.name,
         "payload": message.payload,
-        "sent_at": _run_views._iso(message.sent_at),
+        "sent_at": _run_views.iso_time(message.sent_at),
         "status": "delivered" if message.taken_by else "undelivered" if finished else "pending",
-        "delivered_to": _signals._wait_step(message.taken_by),
+        "delivered_to": _signals.wait_step(message.taken_by),
     }
 
 
