@@ -1,8 +1,8 @@
 """The console's lists of what a tenant has set up: schedules, stored definitions, webhooks and dead letters.
 
-Each list is what its REST route answers (GET /api/v1/schedules, /api/v1/workflows/definitions, /api/v1/webhooks
-and a webhook's deliveries in state `dead`), through the same engine functions, shown read-only to every role.
-Not the run pages nor the queue page.
+Each list is what its REST route answers (GET /api/v1/schedules, /api/v1/workflows/definitions with
+/api/v1/dsl_templates, /api/v1/webhooks and a webhook's deliveries in state `dead`), through the same engine
+functions, shown read-only to every role. Not the run pages nor the queue page.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import db, definitions, schedules, webhooks
+from hwe import db, definitions, schedules, templates, webhooks
 from services.api import _definitions, _schedules, _state
 from services.api.ui import _pages, _render
 
@@ -35,13 +35,19 @@ async def schedules_page(request: Request) -> Response:
 
 @_render.page
 async def definitions_page(request: Request) -> Response:
-    """The tenant's stored definitions by name, newest version first."""
+    """The tenant's stored definitions by name, newest version first, and the templates every tenant may start from."""
     principal = await _render.page_principal(request, "viewer")
     list_rows = _definitions.list_definition_rows
     rows = await _state.get(request).call(list_rows, principal.tenant_id, None, MAX_DEFINITIONS, 0)
     items = [definitions.row_view(row) for row in rows]
     return _render.render(
-        request, "pages/definitions.html", principal=principal, title="Definitions", items=items, when=_pages.when
+        request,
+        "pages/definitions.html",
+        principal=principal,
+        title="Definitions",
+        items=items,
+        templates=templates.list_templates(),
+        when=_pages.when,
     )
 
 

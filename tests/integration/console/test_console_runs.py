@@ -340,6 +340,7 @@ def test_definitions_page_lists_stored_definitions_by_version(
     page = open_page(new_key(ours.tenant.tenant_id, "viewer"))
     page.goto("/ui/definitions")
     expect(page.locator('tr[data-definition="child_doubler"]')).to_have_count(1)
+    expect(page.locator('tr[data-template="hello_shell"]')).to_have_count(1)
 
 
 def test_webhooks_page_shows_a_webhook_but_never_its_secret(
