@@ -39,6 +39,8 @@ class Settings:
     api_session_ttl_seconds: int = 8 * 3600
     # Whether the session cookie carries `Secure` (HTTPS only); `hwe up` and the test stack serve plain HTTP.
     api_secure_cookies: bool = True
+    # Sign-in attempts per minute from one client address (per API process), on top of the per-account lock-out.
+    api_sign_in_per_minute: float = 30.0
     api_url: str | None = None
     api_key: str | None = None
     # Where the trio services serve /metrics, /healthz and /readyz (each on its own metrics port).
@@ -128,6 +130,7 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("people", "outbox_dir", "HWE_PEOPLE_OUTBOX_DIR", "people_outbox_dir"),
     ("api", "session_ttl_seconds", "HWE_API_SESSION_TTL_SECONDS", "api_session_ttl_seconds"),
     ("api", "secure_cookies", "HWE_API_SECURE_COOKIES", "api_secure_cookies"),
+    ("api", "sign_in_per_minute", "HWE_API_SIGN_IN_PER_MINUTE", "api_sign_in_per_minute"),
     ("worker", "template_env", "HWE_TEMPLATE_ENV", "template_env"),
     ("metrics", "host", "HWE_METRICS_HOST", "metrics_host"),
     ("cli", "api_url", "HWE_API_URL", "api_url"),

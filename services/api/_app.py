@@ -154,6 +154,7 @@ def create_app(settings: config.Settings) -> Starlette:
             pepper=pepper,
             limiter=anyio.CapacityLimiter(settings.pool_size),
             rate_limits=_ratelimit.TokenBuckets(settings.api_rate_limit_per_second, settings.api_rate_limit_burst),
+            sign_in_limits=_sign_in_limits(settings),
             metrics=metrics,
             principals=_principals.PrincipalCache(),
         )
@@ -169,6 +170,12 @@ def create_app(settings: config.Settings) -> Starlette:
         lifespan=lifespan,
         exception_handlers={errors.HighwayError: engine_error, HTTPException: http_error, Exception: internal_error},
     )
+
+
+def _sign_in_limits(settings: config.Settings) -> _ratelimit.TokenBuckets:
+    """A minute's worth of sign-ins per client address as the burst, refilled at the same rate."""
+    per_minute = settings.api_sign_in_per_minute
+    return _ratelimit.TokenBuckets(per_minute / 60, max(1, int(per_minute)), max_keys=100_000)
 
 
 async def engine_error(request: Request, exc: Exception) -> Response:

@@ -74,7 +74,8 @@ async def sign_in(request: Request) -> Response:
     """Signs in with an email and password and opens a console session (Set-Cookie `hwe_session`).
 
     An unknown email, a wrong password and a disabled account are refused alike (401 `invalid_credentials`).
-    Five failures in a row lock the account for 15 minutes (429 `locked_out`, with Retry-After). A person with
+    Five failures in a row lock the account for 15 minutes (429 `locked_out`, with Retry-After), and one client
+    address may try `[api] sign_in_per_minute` times a minute (429 `rate_limited`). A person with
     accounts in several tenants names one (`tenant_id`), else 400 `tenant_required`. An X-Idempotency-Key is
     accepted but never replays a sign-in: each one opens a session of its own.
     ---
@@ -93,6 +94,7 @@ async def sign_in(request: Request) -> Response:
       429: {$ref: '#/components/responses/TooManyRequests'}
     """
     _state.check_origin(request)
+    _state.check_sign_in_rate(request)
     body = await _state.read_json_object(request, ("email", "password", "tenant_id"))
     email, password, tenant_id = body.get("email"), body.get("password"), body.get("tenant_id")
     if not isinstance(email, str) or not email or not isinstance(password, str) or not password:

@@ -63,6 +63,7 @@ class ApiState:
     pepper: str
     limiter: anyio.CapacityLimiter
     rate_limits: _ratelimit.TokenBuckets
+    sign_in_limits: _ratelimit.TokenBuckets
     metrics: _metrics.ApiMetrics
     principals: _principals.PrincipalCache
 
@@ -147,6 +148,20 @@ def check_csrf(request: Request, cookie: str, csrf_token: str | None = None) -> 
             "send the session's CSRF token (X-CSRF-Token header or csrf_token field)", code="csrf_failed"
         )
     check_origin(request)
+
+
+def check_sign_in_rate(request: Request) -> None:
+    """Takes one of the client address's sign-in attempts (`[api] sign_in_per_minute`): a limit on guessing across
+    many accounts, where the per-account lock-out limits guessing one. The address is the one the API sees (behind
+    a proxy, the proxy's, unless uvicorn trusts its forwarded headers: FORWARDED_ALLOW_IPS).
+
+    Raises:
+        RateLimited: the address used up its attempts for now.
+    """
+    address = request.client.host if request.client is not None else "unknown"
+    retry_after = get(request).sign_in_limits.take(address)
+    if retry_after is not None:
+        raise errors.RateLimited("too many sign-in attempts from this address; wait and try again", retry_after)
 
 
 def check_origin(request: Request) -> None:

@@ -38,6 +38,7 @@ async def sign_in_page(request: Request) -> Response:
 async def sign_in_with_account(request: Request) -> Response:
     """Signs in with an email and password, then 303 to `next`; a refusal shows the form again."""
     _state.check_origin(request)
+    _state.check_sign_in_rate(request)
     form = await _read(request)
     email, password, tenant = _field(form, "email").strip(), _field(form, "password"), _field(form, "tenant").strip()
     again = {"next_path": _field(form, "next"), "email": email, "tenant": tenant}
@@ -63,6 +64,7 @@ async def sign_in_with_account(request: Request) -> Response:
 async def sign_in_with_key(request: Request) -> Response:
     """Opens a session acting as a pasted API key, then 303 to `next`; a refusal shows the form again."""
     _state.check_origin(request)
+    _state.check_sign_in_rate(request)
     form = await _read(request)
     key = _field(form, "api_key").strip()
     state = _state.get(request)

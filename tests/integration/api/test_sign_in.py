@@ -171,6 +171,15 @@ def test_five_failed_sign_ins_in_a_row_lock_the_account_for_15_minutes(database_
     assert 0 < int(right.headers["retry-after"]) <= 900
 
 
+def test_one_address_may_try_only_so_many_sign_ins_a_minute_whatever_the_accounts(
+    tenant: Tenant, start_api: Callable[..., tuple[str, Service]]
+) -> None:
+    url, _ = start_api(HWE_API_SIGN_IN_PER_MINUTE="3")
+    answers = [_sign_in(url, f"nobody{n}@example.com", "not the password at all") for n in range(4)]
+    assert [answer.status_code for answer in answers] == [401, 401, 401, 429]
+    assert answers[-1].json()["code"] == "rate_limited" and int(answers[-1].headers["retry-after"]) >= 1
+
+
 def test_a_success_resets_the_count_of_failures(database_url: str, tenant: Tenant) -> None:
     email = _person(database_url, tenant)
     for _ in range(4):
