@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import anyio
+import psycopg
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -168,7 +169,12 @@ def create_app(settings: config.Settings) -> Starlette:
         routes=routes(),
         middleware=[Middleware(_metrics.MetricsMiddleware, metrics=metrics), Middleware(_guard.RequestGuard)],
         lifespan=lifespan,
-        exception_handlers={errors.HighwayError: engine_error, HTTPException: http_error, Exception: internal_error},
+        exception_handlers={
+            errors.HighwayError: engine_error,
+            HTTPException: http_error,
+            psycopg.OperationalError: database_unavailable,
+            Exception: internal_error,
+        },
     )
 
 
@@ -203,6 +209,19 @@ async def http_error(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc, HTTPException) else "error"
     return _state.error_response(
         status, _HTTP_CODES.get(status, "http_error"), detail, request_id=_state.request_id(request), headers=headers
+    )
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database went away mid-request (a restart, a terminated session): a 503 to retry, not a 500."""
+    request_id = _state.request_id(request)
+    logger.warning("request %s: database unavailable (%s)", request_id, type(exc).__name__)
+    return _state.error_response(
+        503,
+        "database_unavailable",
+        "the database is unavailable; retry shortly",
+        request_id=request_id,
+        headers={"Retry-After": "1"},
     )
 
 

@@ -15,6 +15,7 @@ import socket
 import uuid
 from datetime import timedelta
 
+import psycopg
 import trio
 
 from hwe import config, db, errors, lifecycle, metrics, probes, schedules
@@ -40,7 +41,10 @@ async def serve_scheduler(settings: config.Settings) -> None:
             logger.info("scheduler %s ready, ticking every %s s", scheduler_id, settings.scheduler_tick_seconds)
             while not stop.is_set():
                 health.beat()
-                await _fire_due(settings, database, stop)
+                try:
+                    await _fire_due(settings, database, stop)
+                except psycopg.OperationalError as err:  # a database restart must not end the scheduler: next tick
+                    logger.error("tick failed with %s; firing again next tick", type(err).__name__)
                 with trio.move_on_after(settings.scheduler_tick_seconds):
                     await stop.wait()
             nursery.cancel_scope.cancel()

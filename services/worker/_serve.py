@@ -20,6 +20,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 
+import psycopg
 import trio
 
 from hwe import committer, config, db, lifecycle, metrics, orchestrator, probes, queue, workers
@@ -119,6 +120,10 @@ async def _claim_loop(
     async def run_one(claim: queue.ClaimedTask) -> None:
         try:
             await orchestrator.execute_claimed(database, writer, claim, settings.worker_lease_seconds, template_env)
+        except* psycopg.OperationalError as group:
+            # The database went away mid-run (a restart, a terminated session): this run's lease lapses and the
+            # run resumes from its checkpoints on the next claim; the worker and its other runs go on.
+            logger.warning("run %s stopped: %s; it resumes once its lease lapses", claim.run_id, _names(group))
         finally:
             control.in_flight -= 1
             _count_slots(settings, control)
@@ -130,7 +135,12 @@ async def _claim_loop(
         free = 0 if control.paused else control.concurrency - control.in_flight
         claims: list[queue.ClaimedTask] = []
         if free > 0:
-            claimed = await database.run(_claim, settings, worker_id, free)
+            try:
+                claimed = await database.run(_claim, settings, worker_id, free)
+            except psycopg.OperationalError as err:  # the database is restarting: claim again after the poll
+                logger.warning("worker %s could not claim: %s", worker_id, type(err).__name__)
+                await _wait_for_work(wakeup, stop, settings.worker_poll_seconds)
+                continue
             claims = claimed.claims
             if claimed.next_wake_seconds is not None:
                 wakeup.set_at(trio.current_time() + claimed.next_wake_seconds)
@@ -146,6 +156,10 @@ async def _claim_loop(
                 logger.debug("claimed %s runs", len(claims))
         if not claims or len(claims) < free:
             await _wait_for_work(wakeup, stop, settings.worker_poll_seconds)
+
+
+def _names(group: BaseExceptionGroup[BaseException]) -> str:
+    return ", ".join(sorted({type(err).__name__ for err in group.exceptions}))
 
 
 def _count_claims(claims: list[queue.ClaimedTask]) -> None:
@@ -246,24 +260,43 @@ async def _listen(
     settings: config.Settings, wakeup: _Wakeup, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
 ) -> None:
     assert settings.database_url is not None
-    conn = await trio.to_thread.run_sync(db.connect, settings.database_url)
-    try:
-        await trio.to_thread.run_sync(lambda: db.execute(conn, "listen_queue", queue=settings.worker_queue))
-        task_status.started()
-        while True:
-            payloads = await trio.to_thread.run_sync(
-                _wait_notify, conn, settings.worker_poll_seconds, abandon_on_cancel=True
-            )
-            received = trio.current_time()
-            for payload in payloads:
-                # A timer or retry says when its run falls due: wake then, not now (its claim would come back empty).
-                delay = queue.wake_delay(payload)
-                if delay is None:
-                    wakeup.set()
-                else:
-                    wakeup.set_at(received + delay)
-    finally:
-        conn.close()
+    started = False
+    while True:
+        try:
+            conn = await trio.to_thread.run_sync(db.connect, settings.database_url)
+            try:
+                await trio.to_thread.run_sync(_start_listening, conn, settings.worker_queue)
+                if not started:
+                    task_status.started()
+                    started = True
+                while True:
+                    payloads = await trio.to_thread.run_sync(
+                        _wait_notify, conn, settings.worker_poll_seconds, abandon_on_cancel=True
+                    )
+                    _wake_for(wakeup, payloads, trio.current_time())
+            finally:
+                conn.close()
+        except psycopg.OperationalError as err:
+            if not started:
+                raise  # no database at start: the supervisor restarts the worker, and says so
+            # A restarted database or a terminated session: listen again; the poll covers what was missed meanwhile.
+            logger.warning("worker lost its LISTEN session (%s); listening again", type(err).__name__)
+            wakeup.set()
+            await trio.sleep(settings.worker_poll_seconds)
+
+
+def _start_listening(conn: db.Connection, queue_name: str) -> None:
+    db.execute(conn, "listen_queue", queue=queue_name)
+
+
+def _wake_for(wakeup: _Wakeup, payloads: list[str], received: float) -> None:
+    for payload in payloads:
+        # A timer or retry says when its run falls due: wake then, not now (its claim would come back empty).
+        delay = queue.wake_delay(payload)
+        if delay is None:
+            wakeup.set()
+        else:
+            wakeup.set_at(received + delay)
 
 
 def _wait_notify(conn: db.Connection, timeout: float) -> list[str]:
