@@ -64,8 +64,14 @@ def start_ready_service(module: str, env: dict[str, str], directory: Path, name:
     """Starts a trio service and waits until it touches its health file (its loop runs)."""
     health = directory / f"{name}.health"
     service = start_service(module, {**env, health_variable: str(health)}, directory / f"{name}.log")
-    wait_until(lambda: health.exists() or service.process.poll() is not None, STARTUP_TIMEOUT, f"{name} to be ready")
-    assert service.process.poll() is None, service.log()
+    try:
+        wait_until(
+            lambda: health.exists() or service.process.poll() is not None, STARTUP_TIMEOUT, f"{name} to be ready"
+        )
+        assert service.process.poll() is None, service.log()
+    except BaseException:
+        service.stop()  # a service that never got ready must not outlive the test that started it
+        raise
     return service
 
 

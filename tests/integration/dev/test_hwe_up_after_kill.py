@@ -26,8 +26,15 @@ def _start(state: Path, log_path: Path) -> subprocess.Popen[bytes]:
         up = subprocess.Popen(
             [sys.executable, "-m", "hwe.cli.main", "up"], env=env, stdout=log, stderr=subprocess.STDOUT
         )
-    wait_until(lambda: "worker-1 ready" in log_path.read_text() or up.poll() is not None, 90, "the stack to be ready")
-    assert up.poll() is None, log_path.read_text()
+    try:
+        wait_until(
+            lambda: "worker-1 ready" in log_path.read_text() or up.poll() is not None, 90, "the stack to be ready"
+        )
+        assert up.poll() is None, log_path.read_text()
+    except BaseException:
+        up.send_signal(signal.SIGINT)  # a stack that never got ready stops as Ctrl-C stops it, database included
+        up.wait(timeout=60)
+        raise
     return up
 
 
