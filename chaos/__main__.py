@@ -1,6 +1,7 @@
 """`python -m chaos --minutes N --runs N`: the workload under every fault, then every invariant checked.
 
-Prints one `fault=<kind> count=<n> recovered=<n> slowest=<s>s` line per fault kind, then
+Prints one `fault=<kind> count=<n> recovered=<n> slowest=<s>s` line per fault kind, a
+`workflow_resources=<n> succeeded=<n>` line for the Workflow resources the operator ran, then
 `runs=<n> lost=<n> recomputed=<n> repeated_effects=<n> deliveries_lost=<n>`, and exits 1 when an invariant failed
 (each failure is printed before the last line) or a fault did not recover. With `--soak`, no faults: a steady
 load at half the calibrated throughput, and the services' memory and the database's connections must stay flat.
@@ -29,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chaos", description=__doc__)
     parser.add_argument("--minutes", type=float, default=15.0, help="how long faults are injected")
     parser.add_argument("--runs", type=int, default=1200, help="runs submitted while they are (not with --soak)")
+    parser.add_argument(
+        "--resources",
+        type=int,
+        default=None,
+        help="Workflow resources applied (not with --soak; default runs/30, >= 5)",
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--lease", type=float, default=3.0, help="worker lease, seconds")
     parser.add_argument("--seed", type=int, default=None, help="the fault picker's seed (random by default)")
@@ -41,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     root.mkdir(parents=True, exist_ok=True)
     load = "a soak at half the calibrated throughput" if args.soak else f"{args.runs} runs"
     _say(f"chaos: {args.minutes:g} min, {load}, {args.workers} workers, seed {seed}, directory {root}")
-    _say("chaos: operator skipped: it needs a Kubernetes apiserver, and none runs here (KUBECONFIG unset)")
-    stack = _stack.Stack(root, workers=args.workers, api_port=_free_port(), lease_seconds=args.lease)
+    _say("chaos: the Workflow operator runs against an emulated Kubernetes API (no apiserver runs here)")
+    stack = _stack.Stack(
+        root, workers=args.workers, api_port=_free_port(), kube_port=_free_port(), lease_seconds=args.lease
+    )
     receiver = _receiver.Receiver()
     try:
         stack.start()
@@ -72,19 +81,33 @@ def _run(args: argparse.Namespace, stack: _stack.Stack, receiver: _receiver.Rece
         soak = _soak.run(stack, workload, args.minutes)
     else:
         submitter = threading.Thread(target=workload.submit_paced, args=(args.runs, 0.85 * seconds), daemon=True)
+        resources = args.resources if args.resources is not None else max(5, args.runs // 30)
+        applier = threading.Thread(
+            target=workload.apply_paced, args=(stack.cluster, resources, 0.85 * seconds), daemon=True
+        )
         submitter.start()
+        applier.start()
         faults.run()
         faults.join()
         submitter.join()
+        applier.join()
     workload.stop(answer_for=args.quiet_timeout)
     _say(f"chaos: load over after {time.monotonic() - started:.0f} s; waiting for quiescence")
     run_ids = [s.run_id for s in workload.submitted]
     quiet = _checks.wait_quiet(stack, run_ids, args.quiet_timeout)
+    finished = _checks.wait_resources_finished(stack.cluster, list(workload.resources), args.quiet_timeout)
     workload.stop(answer_for=0)
     driver.join()
     verdict = _checks.judge(stack, workload.submitted, ledger_dir, receiver, webhook["webhook_id"], QUEUE)
     if not quiet:
         verdict.failures.append(f"not quiet after {args.quiet_timeout:.0f} s (runs or deliveries still pending)")
+    if not finished:
+        verdict.failures.append(f"Workflow resources unfinished after {args.quiet_timeout:.0f} s")
+    _checks.judge_resources(stack, workload.resources, verdict)
+    if workload.failed_applies:
+        verdict.failures.append(
+            f"{len(workload.failed_applies)} kubectl apply(s) failed, e.g. {workload.failed_applies[:2]}"
+        )
     if workload.failed_submissions:
         verdict.failures.append(f"{workload.failed_submissions} submission(s) refused or unanswered")
     if workload.unanswered:
@@ -99,6 +122,8 @@ def _run(args: argparse.Namespace, stack: _stack.Stack, receiver: _receiver.Rece
         _say(f"fault={kind} count={count} recovered={recovered} slowest={faults.slowest.get(kind, 0.0):.1f}s")
         if count == 0 or recovered < count:
             verdict.failures.append(f"fault {kind}: {recovered} of {count} recovered")
+    if soak is None:
+        _say(f"workflow_resources={len(workload.resources)} succeeded={verdict.resources_succeeded}")
     for note in faults.notes:
         _say(f"chaos: {note}")
     _say(

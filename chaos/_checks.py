@@ -9,6 +9,9 @@
 - every run's `run.completed` webhook delivery exists and ended delivered (and was received, signature verified)
   or dead-lettered: `deliveries_lost` counts the others;
 - no lease, wait, advisory lock or queued task is left, and no pending delivery;
+- every applied Workflow resource reached `Succeeded` for its current generation, with exactly one engine run per
+  generation (counted by the definition's workflow name, unique per resource), the status naming it, and the
+  run completed with the resource's expected result;
 - no service exited on its own: the supervisor restarted only the processes the harness killed.
 """
 
@@ -21,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chaos import _receiver, _stack, _workload
+from chaos import _kube, _receiver, _stack, _workload
 
 # `hwe up`'s line for a service that ended; -9 is the harness's kill, any other status a crash of its own.
 _EXITED = re.compile(r"hwe\.cli\.up_command: (\S+) exited with status (-?\d+); restarting")
+FINISHED_PHASES = ("Succeeded", "Failed", "Cancelled")
 TERMINAL_AUDIT = {"completed": "completed", "failed": "failed", "cancelled": "cancelled"}
 
 
@@ -38,6 +42,7 @@ class Verdict:
     repeated_effects: int = 0
     deliveries_lost: int = 0
     deliveries_dead: int = 0
+    resources_succeeded: int = 0
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -55,6 +60,50 @@ def wait_quiet(stack: _stack.Stack, run_ids: list[str], timeout: float) -> bool:
             return True
         time.sleep(1.0)
     return False
+
+
+def wait_resources_finished(cluster: _kube.Cluster, names: list[str], timeout: float) -> bool:
+    """Waits until every named Workflow resource reports a finished phase; False when `timeout` passed first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = cluster.workflows()
+        except RuntimeError:
+            found = {}
+        phases = [(found.get(name, {}).get("status") or {}).get("phase") for name in names]
+        if all(phase in FINISHED_PHASES for phase in phases):
+            return True
+        time.sleep(1.0)
+    return False
+
+
+def judge_resources(stack: _stack.Stack, resources: dict[str, int], verdict: Verdict) -> None:
+    """Every applied resource `Succeeded`, with one completed engine run per generation and its expected result."""
+    found = stack.cluster.workflows()
+    names = {_workload.resource_workflow_name(n): name for name, n in resources.items()}
+    runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in _stack.fetch(stack.database_url, "read_runs_named", {"names": list(names)}):
+        runs[names[row["workflow_name"]]].append(row)
+    wrong: list[str] = []
+    for name, n in sorted(resources.items()):
+        item = found.get(name)
+        status = (item or {}).get("status") or {}
+        generation = int((item or {}).get("metadata", {}).get("generation") or 1)
+        its_runs = runs.get(name, [])
+        run = next((r for r in its_runs if r["run_id"] == status.get("runId")), None)
+        output = _workload.output_of("resource", run["context"], "after") if run is not None else None
+        if item is None:
+            wrong.append(f"{name}: missing")
+        elif status.get("phase") != "Succeeded" or status.get("observedGeneration") != generation:
+            wrong.append(f"{name}: {status.get('phase')} for generation {status.get('observedGeneration')}")
+        elif len(its_runs) != generation:
+            wrong.append(f"{name}: {len(its_runs)} engine run(s) for {generation} generation(s)")
+        elif run is None or run["state"] != "completed" or output != f"op-{n}":
+            wrong.append(f"{name}: run {status.get('runId')} is {run and run['state']} with {output!r}")
+        else:
+            verdict.resources_succeeded += 1
+    if wrong:
+        verdict.failures.append(f"{len(wrong)} Workflow resource(s) not succeeded once, e.g. {wrong[:3]}")
 
 
 def judge(

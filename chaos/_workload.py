@@ -1,12 +1,14 @@
 """The workload: mixed workflow shapes submitted through the REST API, and the driver that answers their waits.
 
 Every request is retried until the API answers (it is killed now and then), under an idempotency key, so a retry
-never submits a second run or sends a second signal. Each shape knows the result its run must end with.
+never submits a second run or sends a second signal. Each shape knows the result its run must end with. Workflow
+resources go to the emulated cluster with kubectl instead, and the operator submits their runs.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +19,8 @@ from typing import Any
 
 import httpx
 from highway_dsl import WorkflowBuilder
+
+from chaos import _kube
 
 CHAIN_STEPS = ("s1", "s2", "s3", "s4", "s5")
 # Each chain step appends `run step attempt pid started_at token` to its run's ledger, waits a little (a window for
@@ -31,6 +35,7 @@ CHILD_WORKFLOW = "chaos_child"
 APPROVER = "chaos"
 REQUEST_RETRY_SECONDS = 180.0
 SHAPES = ("chain", "timer", "signal", "parallel", "child", "approval")
+RESOURCE_PREFIX = "chaos-op-"
 
 
 def _wire(builder: WorkflowBuilder) -> dict[str, Any]:
@@ -144,6 +149,35 @@ DEFINITIONS: dict[str, Callable[[], dict[str, Any]]] = {
 }
 
 
+def resource_workflow_name(n: int) -> str:
+    """The workflow name of resource `n`'s definition: its own, so that its engine runs can be counted by name."""
+    return f"chaos_operator_{n}"
+
+
+def resource(n: int) -> dict[str, Any]:
+    """Workflow resource `n`: a step, a durable 1 s timer, a step reporting its input."""
+    builder = WorkflowBuilder(resource_workflow_name(n), version="1.0.0")
+    builder.task("before", "tools.shell.run", args=["printf before"], result_key="before")
+    builder.wait("nap", wait_for=timedelta(seconds=1))
+    builder.task("after", "tools.shell.run", args=["printf 'op-{{inputs.number}}'"], result_key="after")
+    return {
+        "apiVersion": "highway.dev/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": f"{RESOURCE_PREFIX}{n}"},
+        # Written as a person would, without null fields (a merge patch would read a null as "delete"); the input
+        # is not `n`, which kubectl's YAML 1.1 reads as the key `false`.
+        "spec": {"definition": _without_nulls(_wire(builder)), "inputs": {"number": n}},
+    }
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 def expected_output(shape: str, n: int) -> tuple[str, str] | None:
     """The (result key, stdout) the run must end with; None for the chain, which the ledger judges."""
     return {
@@ -198,6 +232,8 @@ class Workload:
     api_key: str
     ledger_dir: Path
     submitted: list[Submitted] = field(default_factory=list)
+    resources: dict[str, int] = field(default_factory=dict)  # applied Workflow resources: name -> n
+    failed_applies: list[str] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
     failed_submissions: int = 0
     retried_requests: int = 0
@@ -274,6 +310,26 @@ class Workload:
                 pause = started + (n + 1) * seconds / count - time.monotonic()
                 if pause > 0:
                     self._stop.wait(pause)
+
+    def apply_paced(self, cluster: _kube.Cluster, count: int, seconds: float) -> None:
+        """Applies `count` Workflow resources with kubectl, evenly over `seconds`."""
+        started = time.monotonic()
+        for n in range(count):
+            if self._stop.is_set():
+                return
+            manifest = resource(n)
+            name = manifest["metadata"]["name"]
+            try:
+                cluster.apply(manifest)
+            except (RuntimeError, OSError, subprocess.TimeoutExpired) as err:
+                with self._lock:
+                    self.failed_applies.append(f"{name}: {err}")
+            else:
+                with self._lock:
+                    self.resources[name] = n
+            pause = started + (n + 1) * seconds / count - time.monotonic()
+            if pause > 0:
+                self._stop.wait(pause)
 
     def drive(self) -> None:
         """Answers waiting runs until `stop`: the signal `go` for signal runs, an approval for approval runs."""
