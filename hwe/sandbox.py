@@ -2,7 +2,8 @@
 
 The code runs in a fresh interpreter (`sandbox_child.py`) with a minimal environment (none of the
 engine's settings or secrets), in an empty temporary directory, under CPU, memory, file-size and
-wall-clock limits, with network, subprocesses, native libraries and file writes refused. Used for
+wall-clock limits, with network, subprocesses, native libraries, file writes and reads outside the Python
+installation refused. Either way a definition nested more than MAX_DEPTH levels is refused. Used for
 `python_dsl` submissions (the API, from a worker thread) and `tools.code.exec` (the worker, async).
 A guard against mistakes and casual misuse, not a boundary for hostile code.
 """
@@ -26,6 +27,8 @@ CHILD_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 CPU_SECONDS = 10
 MEMORY_BYTES = 1024 * 1024 * 1024
 WALL_SECONDS = 20.0
+# As deep as a JSON body may nest (the API refuses deeper ones): a YAML or Python source must not build deeper.
+MAX_DEPTH = 32
 
 
 def definition_from_yaml(text: Any) -> dict[str, Any]:
@@ -40,8 +43,11 @@ def definition_from_yaml(text: Any) -> dict[str, Any]:
         definition = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise errors.InvalidWorkflow(f"workflow_yaml is not valid YAML: {type(err).__name__}") from err
+    except RecursionError as err:
+        raise errors.InvalidWorkflow(f"workflow_yaml is nested more than {MAX_DEPTH} levels deep") from err
     if not isinstance(definition, dict):
         raise errors.InvalidWorkflow("workflow_yaml must hold a mapping (the workflow)")
+    _check_depth(definition, "workflow_yaml")
     # Through JSON, so dates and durations arrive in the form a JSON submission would have.
     return dict(json.loads(json.dumps(definition, default=str)))
 
@@ -71,8 +77,22 @@ def definition_from_python_dsl(source: Any) -> dict[str, Any]:
     if completed.returncode != 0:
         reason = completed.stderr.strip().splitlines()[-1:] or [f"exited with status {completed.returncode}"]
         raise errors.InvalidWorkflow(f"python_dsl failed: {reason[0]}")
-    definition: dict[str, Any] = json.loads(completed.stdout)
+    try:
+        definition: dict[str, Any] = json.loads(completed.stdout)
+    except RecursionError as err:
+        raise errors.InvalidWorkflow(f"python_dsl builds a workflow nested more than {MAX_DEPTH} levels deep") from err
+    _check_depth(definition, "python_dsl")
     return definition
+
+
+def _check_depth(definition: dict[str, Any], source: str) -> None:
+    # Without recursion: the value is as deep as the source made it.
+    level: list[Any] = [definition]
+    for _ in range(MAX_DEPTH):
+        level = [v for c in level for v in (c.values() if isinstance(c, dict) else c) if isinstance(v, dict | list)]
+        if not level:
+            return
+    raise errors.InvalidWorkflow(f"{source} builds a workflow nested more than {MAX_DEPTH} levels deep")
 
 
 def child_command(mode: str, cpu_seconds: int) -> list[str]:

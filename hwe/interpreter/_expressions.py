@@ -4,6 +4,8 @@ Each template becomes a name bound to its value (a quoted template to its text),
 evaluates the expression: comparisons, and/or/not, literals, a few conversions. Strings are
 trimmed (a command's stdout ends in a newline) and compared as numbers when both sides look
 numeric; a bare unknown name is its own text. Used by condition, while and switch operators.
+An expression has no attribute access (no methods such as `'a'.ljust(10**9)`), no `%` formatting of text,
+and at most MAX_EXPRESSION_CHARS characters, so none can build a huge value or exhaust the parser.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ _QUOTED_TEMPLATE = re.compile(r"""(['"])\{\{\s*([^{}]+?)\s*\}\}\1""")
 _TEMPLATE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _FALSE_WORDS = ("", "false", "0", "no", "none", "null")
 _FUNCTIONS: dict[str, Callable[..., Any]] = {"int": int, "float": float, "str": str, "len": len}
+MAX_EXPRESSION_CHARS = 4096
 
 
 def evaluate(expression: str, scope: Mapping[str, Any]) -> bool:
@@ -39,11 +42,16 @@ def evaluate(expression: str, scope: Mapping[str, Any]) -> bool:
         names[name] = value.strip() if isinstance(value, str) else value
         return name
 
+    if len(expression) > MAX_EXPRESSION_CHARS:
+        raise errors.PermanentError(
+            f"cannot evaluate the condition: it is longer than {MAX_EXPRESSION_CHARS} characters"
+        )
     text = _QUOTED_TEMPLATE.sub(
         lambda m: bind(_as_text(_templating.render(f"{{{{{m.group(2)}}}}}", scope))), expression
     )
     text = _TEMPLATE.sub(lambda m: bind(_templating.render(f"{{{{{m.group(1)}}}}}", scope)), text)
     evaluator = simpleeval.SimpleEval(operators=_operators(), functions=_FUNCTIONS, names=_namer(names))
+    del evaluator.nodes[ast.Attribute]
     try:
         value = evaluator.eval(text.strip())
     except ValueError as err:
@@ -51,6 +59,8 @@ def evaluate(expression: str, scope: Mapping[str, Any]) -> bool:
         raise errors.PermanentError("cannot evaluate the condition: ValueError: a value is not a number") from err
     except (simpleeval.InvalidExpression, SyntaxError, TypeError, ZeroDivisionError) as err:
         raise errors.PermanentError(f"cannot evaluate the condition: {type(err).__name__}: {err}") from err
+    except (RecursionError, MemoryError) as err:  # nesting too deep for the parser, within the length limit
+        raise errors.PermanentError("cannot evaluate the condition: it is nested too deeply") from err
     if isinstance(value, str):
         return value.strip().lower() not in _FALSE_WORDS
     return bool(value)
@@ -110,7 +120,15 @@ def _operators() -> dict[type, Callable[..., Any]]:
         (ast.GtE, operator.ge),
     ):
         operators[node] = _compare(compare)
+    operators[ast.Mod] = _modulo
     return operators
+
+
+def _modulo(left: Any, right: Any) -> Any:
+    # `'%999999999d' % 1` would build a gigabyte of text: only numbers take a remainder.
+    if isinstance(left, str | bytes):
+        raise simpleeval.FeatureNotAvailable("% formatting of text is not available")
+    return operator.mod(left, right)
 
 
 def _as_text(value: Any) -> str:

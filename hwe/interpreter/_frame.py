@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import trio
+
 from hwe import durable, errors, task_logs, tools
 from hwe.interpreter import _templating
 
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
     from hwe.interpreter._plan import Step
 
 TERMINAL = ("success", "failed", "skipped")
+# How many tool calls of one run may run at once in a worker: a definition of 10,000 independent tasks
+# must not start 10,000 processes. Each loop iteration shares its run's slots.
+MAX_CONCURRENT_TOOL_CALLS = 32
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Frame:
     scope: ChainMap[str, Any]
     suffix: str = ""
     states: dict[str, str] = field(default_factory=dict)
+    tool_slots: trio.CapacityLimiter = field(default_factory=lambda: trio.CapacityLimiter(MAX_CONCURRENT_TOOL_CALLS))
 
     @property
     def top_level(self) -> bool:
@@ -65,7 +71,7 @@ class Frame:
 
     def iteration(self, index: int, names: dict[str, Any]) -> Frame:
         """A frame for iteration `index` of a loop body, with `names` bound over this frame's scope."""
-        return Frame(self.ctx, self.scope.new_child(names), f"{self.suffix}[{index}]")
+        return Frame(self.ctx, self.scope.new_child(names), f"{self.suffix}[{index}]", tool_slots=self.tool_slots)
 
 
 async def record(frame: Frame, step: Step, value: Any, *, also: durable.Write | None = None) -> Any:

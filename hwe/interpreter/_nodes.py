@@ -4,12 +4,15 @@ Called by `_dag` for each task whose trigger rule holds. The plain operators (ta
 emit_event, wait_for_event) live here; control flow is in `_control`, loops in `_loops`, the
 operators that start child runs in `_fork` and reflexive in `_reflexive`. Every
 operator ends in a durable step named `frame.step_name(task_id)`, so replay returns its checkpoint.
-A tool error becomes a `failed` Outcome; Suspend and engine faults propagate to the scheduler.
+A tool error becomes a `failed` Outcome; Suspend and engine faults propagate to the scheduler. A tool runs
+in one of its run's `tool_slots`, and its result must be JSON of at most MAX_RESULT_CHARS characters without NUL
+(PostgreSQL's jsonb cannot hold one): otherwise the task fails saying so.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +27,7 @@ from hwe.interpreter._plan import Step
 
 BRANCH_JOIN_TOOL = "tools.workflow.wait_for_parallel_branches"
 _TASK_FAILURES = (errors.ToolError, errors.EventTimeout, errors.InvalidEvent)
+MAX_RESULT_CHARS = 4 * 1024 * 1024
 
 
 async def run_node(frame: Frame, step: Step) -> Outcome:
@@ -88,6 +92,7 @@ async def _run_task(frame: Frame, step: Step) -> Any:
     if step.circuit_breaker is not None:
         # Inside the step's body: a replayed step neither runs the tool nor counts as a call.
         body = functools.partial(ctx.circuit_call, operator.function, step.circuit_breaker, body)
+    body = functools.partial(_in_slot, frame.tool_slots, body)
     attempt = 1
     while True:
         try:
@@ -107,6 +112,23 @@ async def _run_task(frame: Frame, step: Step) -> Any:
                 delay = max(delay, err.delay)
             await ctx.sleep(f"retry:{name}", delay, retry=True)
             attempt += 1
+
+
+async def _in_slot(slots: trio.CapacityLimiter, body: Callable[[], Awaitable[Any]]) -> Any:
+    async with slots:
+        return _storable(await body())
+
+
+def _storable(value: Any) -> Any:
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        return value  # the step's own encoding reports what is not JSON
+    if len(text) > MAX_RESULT_CHARS:
+        raise errors.PermanentError(f"the task's result is larger than {MAX_RESULT_CHARS} characters of JSON")
+    if "\\u0000" in text.replace("\\\\", ""):
+        raise errors.PermanentError("the task's result holds a NUL character, which cannot be stored")
+    return value
 
 
 async def _with_timeout(tool: tools.Tool, call: tools.ToolCall, timeout_seconds: float | None) -> Any:

@@ -2,21 +2,22 @@
 
 The code comes as `args[0]` or `kwargs.code`; `kwargs.timeout` (seconds, default 60) bounds it.
 A printed line `__HIGHWAY_RESULT__:<json>` (the last one wins) becomes the task's result, as the
-Driver SDK expects; otherwise the result is `{stdout, stderr, returncode}`. An exception or a
-non-zero exit fails the task.
+Driver SDK expects; otherwise the result is `{stdout, stderr, returncode}`. An exception, a
+non-zero exit or more than `_capture.MAX_OUTPUT_BYTES` written to stdout or stderr fails the task.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import subprocess
+import signal
 import tempfile
 from typing import Any
 
 import trio
 
 from hwe import errors, sandbox, tools
+from hwe.tools import _capture
 
 RESULT_MARKER = "__HIGHWAY_RESULT__:"
 DEFAULT_TIMEOUT_SECONDS = 60.0
@@ -33,14 +34,11 @@ async def execute(call: tools.ToolCall) -> Any:
         raise errors.PermanentError("tools.code.exec: timeout must be a positive number of seconds")
     with tempfile.TemporaryDirectory(prefix="hwe-code-") as directory:
         with trio.move_on_after(float(timeout)) as scope:
-            completed = await trio.run_process(
+            completed = await _capture.run_captured(
                 sandbox.child_command("exec", math.ceil(timeout)),
-                stdin=code.encode(),
-                capture_stdout=True,
-                capture_stderr=True,
-                check=False,
-                cwd=directory,
                 env=sandbox.CHILD_ENVIRONMENT,
+                stdin=code.encode(),
+                cwd=directory,
             )
     if scope.cancelled_caught:
         raise errors.PermanentError(f"the code ran longer than {timeout:g} seconds")
@@ -50,11 +48,15 @@ async def execute(call: tools.ToolCall) -> Any:
     return _result(completed)
 
 
-def _result(completed: subprocess.CompletedProcess[bytes]) -> Any:
+def _result(completed: _capture.Captured) -> Any:
+    if completed.overflowed is not None:
+        raise errors.PermanentError(
+            f"the code wrote more than {_capture.MAX_OUTPUT_BYTES} bytes to {completed.overflowed} and was killed"
+        )
     stdout = completed.stdout.decode("utf-8", errors="replace")
     stderr = completed.stderr.decode("utf-8", errors="replace")
     if completed.returncode != 0:
-        reason = stderr.strip().splitlines()[-1:] or [f"exit status {completed.returncode}"]
+        reason = stderr.strip().splitlines()[-1:] or [_exit_status(completed.returncode)]
         raise errors.PermanentError(f"the code failed: {reason[0]}")
     marked = [line for line in stdout.splitlines() if line.startswith(RESULT_MARKER)]
     if marked:
@@ -63,3 +65,10 @@ def _result(completed: subprocess.CompletedProcess[bytes]) -> Any:
         except ValueError as err:
             raise errors.PermanentError("the __HIGHWAY_RESULT__ line is not JSON") from err
     return {"stdout": stdout, "stderr": stderr, "returncode": completed.returncode}
+
+
+def _exit_status(returncode: int) -> str:
+    # A limit of the sandbox kills with a signal: SIGXCPU for CPU time, SIGKILL at the output cap or a timeout.
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exit status {returncode}"

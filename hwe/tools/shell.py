@@ -1,33 +1,24 @@
 """`tools.shell.run`: runs one shell command and returns `{stdout, stderr, returncode}`.
 
 The command runs under /bin/sh with a minimal environment (never the engine's own, which holds
-database URLs and secrets). A non-zero exit fails the task with a PermanentError. What the command
-wrote also goes to the call's output capture, which stores it (capped) with the attempt.
+database URLs and secrets). A non-zero exit fails the task with a PermanentError, and so does writing more
+than `_capture.MAX_OUTPUT_BYTES` to stdout or stderr (the command is killed then). What the command wrote
+also goes to the call's output capture, which stores it (capped) with the attempt.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
 from typing import Any
 
-import trio
-
 from hwe import errors, tools
+from hwe.tools import _capture
 
 # Only these variables of the worker reach a command; everything else (database URL, secrets) stays out.
 _PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 # A failed command's error ends with the tail of its stderr: enough to see why, short enough to read.
 _ERROR_TAIL_LINES = 5
 _ERROR_TAIL_CHARS = 500
-
-
-async def _kill_process_group(process: trio.Process) -> None:
-    # A cancelled command dies with everything it started (sh -c "sleep 60" leaves a sleep otherwise).
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 @tools.register("tools.shell.run")
@@ -37,21 +28,16 @@ async def run(call: tools.ToolCall) -> dict[str, Any]:
         raise errors.PermanentError("tools.shell.run takes exactly one argument: the command string")
     environment = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
     environment.update(call.environment)
-    completed = await trio.run_process(
-        ["/bin/sh", "-c", call.args[0]],
-        capture_stdout=True,
-        capture_stderr=True,
-        check=False,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        deliver_cancel=_kill_process_group,
-    )
+    completed = await _capture.run_captured(["/bin/sh", "-c", call.args[0]], env=environment)
     if call.output is not None:  # stored with the attempt, so a failed command's output can be read
         call.output.add("stdout", completed.stdout)
         call.output.add("stderr", completed.stderr)
         if completed.returncode != 0:
             call.output.log(f"command exited with status {completed.returncode}")
+    if completed.overflowed is not None:
+        raise errors.PermanentError(
+            f"command wrote more than {_capture.MAX_OUTPUT_BYTES} bytes to {completed.overflowed} and was killed"
+        )
     result: dict[str, Any] = {
         "stdout": completed.stdout.decode("utf-8", errors="replace"),
         "stderr": completed.stderr.decode("utf-8", errors="replace"),
