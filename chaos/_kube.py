@@ -103,10 +103,16 @@ class Cluster:
 
     def stop(self) -> None:
         """Stops the emulator."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process, 15)
+
+
+def terminate(process: subprocess.Popen[bytes], grace_seconds: float) -> None:
+    """Stops a process of the harness: SIGTERM, then SIGKILL once `grace_seconds` have passed."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -174,13 +173,8 @@ class Stack:
 
     def stop(self) -> None:
         """Stops `hwe up` (services drain), then the cluster and the database."""
-        if self.up is not None and self.up.poll() is None:
-            self.up.send_signal(signal.SIGTERM)
-            try:
-                self.up.wait(timeout=90)
-            except subprocess.TimeoutExpired:
-                self.up.kill()
-                self.up.wait()
+        if self.up is not None:
+            _kube.terminate(self.up, 90)
         self.cluster.stop()
         if self.server is not None and (self.pgdata / "postmaster.pid").exists():
             with contextlib.suppress(subprocess.CalledProcessError):
