@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hwe import db, errors, invitations, outbox, people
+from hwe import db, errors, invitations, outbox, people, tenants
 from services.api import _changes, _people, _query, _state
 
 logger = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ async def list_invitations(request: Request) -> Response:
     found, total = await _state.get(request).call(
         invitations.list_invitations, principal.tenant_id, status, email, page
     )
-    return _state.success({"invitations": found, "total": total, "page": page.number, "per_page": page.size})
+    return _state.success(_people.page_answer("invitations", found, total, page))
 
 
 async def get_invitation(request: Request) -> Response:
@@ -274,20 +274,13 @@ async def accept_invitation(request: Request) -> Response:
     token, password = body.get("token"), body.get("password")
     if not isinstance(token, str) or not 0 < len(token) <= 200:
         raise errors.InvalidRequest("invalid_token", "token: the token of the invitation link")
-    state = _state.get(request)
     if not isinstance(password, str):
         raise errors.InvalidRequest("weak_password", "password: a string of 12 to 256 characters")
     acceptance = invitations.Acceptance(token, body.get("email"), password, body.get("display_name", ""))
     # The password is a secret: what identifies a replay is the rest of the request.
     replay_of = {name: value for name, value in body.items() if name != "password"}
     idempotency = _state.idempotency(request, "accept_invitation", replay_of)
-
-    def accept(conn: db.Connection) -> dict[str, Any]:
-        with conn.transaction():
-            return invitations.accept_invitation(conn, acceptance, state.pepper, idempotency)
-
-    joined = await state.call(accept)
-    await _changes.record_public_change(request, joined["tenant_id"])
+    joined = await join(request, acceptance, idempotency)
     message = f"Welcome: you are a member of {joined['tenant_id']}. Sign in with your email and password."
     return _state.success({**joined, "message": message})
 
@@ -299,6 +292,26 @@ def _days(body: dict[str, Any]) -> int:
             "invalid_expires_in_days", f"expires_in_days: 1 to {invitations.MAX_INVITATION_DAYS}"
         )
     return days
+
+
+async def join(
+    request: Request, acceptance: invitations.Acceptance, idempotency: tenants.Idempotency | None
+) -> dict[str, Any]:
+    """Accepts an invitation in one transaction, then records it in the audit trail: what the API route and the
+    console's page both do.
+
+    Raises:
+        what `invitations.accept_invitation` raises.
+    """
+    state = _state.get(request)
+
+    def accept(conn: db.Connection) -> dict[str, Any]:
+        with conn.transaction():
+            return invitations.accept_invitation(conn, acceptance, state.pepper, idempotency)
+
+    joined = await state.call(accept)
+    await _changes.record_public_change(request, joined["tenant_id"])
+    return joined
 
 
 def invitation_link(request: Request, token: str) -> str:

@@ -25,8 +25,14 @@ def roles_field(body: dict[str, Any], default: list[str] | None) -> Any:
 
 
 def page(params: Any) -> people.Page:
+    """The `page` and `per_page` query parameters (at most MAX_PER_PAGE a page)."""
     number = _query.integer(params, "page", 1, 1, _query.MAX_PAGE)
     return people.Page(number, _query.integer(params, "per_page", 50, 1, MAX_PER_PAGE))
+
+
+def page_answer(name: str, items: list[dict[str, Any]], total: int, page: people.Page) -> dict[str, Any]:
+    """A listing's answer: its items under `name`, how many match in all, and which page this is."""
+    return {name: items, "total": total, "page": page.number, "per_page": page.size}
 
 
 async def optional_reason(request: Request) -> None:

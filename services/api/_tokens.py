@@ -149,7 +149,7 @@ async def list_tokens(request: Request) -> Response:
     tokens, total = await _state.get(request).call(
         people.list_tokens, principal.tenant_id, user_email, include_revoked, page
     )
-    return _state.success({"tokens": tokens, "total": total, "page": page.number, "per_page": page.size})
+    return _state.success(_people.page_answer("tokens", tokens, total, page))
 
 
 async def get_token(request: Request) -> Response:

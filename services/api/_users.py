@@ -180,7 +180,7 @@ async def list_users(request: Request) -> Response:
     role = _query.choice(params, "role", tenants.ROLES)
     page = _people.page(params)
     users, total = await _state.get(request).call(people.list_users, principal.tenant_id, role, page)
-    return _state.success({"users": users, "total": total, "page": page.number, "per_page": page.size})
+    return _state.success(_people.page_answer("users", users, total, page))
 
 
 async def get_user(request: Request) -> Response:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hwe import db, errors, invitations, passwords
-from services.api import _changes, _state
+from hwe import errors, invitations, passwords
+from services.api import _invitations, _state
 from services.api.ui import _render
+from services.api.ui._render import form_field
 
 MAX_FIELD_CHARS = 4096
 MAX_TOKEN_CHARS = 200
@@ -42,29 +42,22 @@ async def accept_invitation(request: Request) -> Response:
     """Accepts the invitation, then 303 to the sign-in page; a refusal shows the form again with the reason."""
     _state.check_origin(request)
     form = await request.form(max_files=0, max_fields=8, max_part_size=MAX_FIELD_CHARS)
-    token, email, name = _field(form, "token"), _field(form, "email").strip(), _field(form, "display_name")
-    password = _field(form, "password")
+    token, email, name = form_field(form, "token"), form_field(form, "email").strip(), form_field(form, "display_name")
+    password = form_field(form, "password")
     again: dict[str, Any] = {"token": token[:MAX_TOKEN_CHARS], "email": email, "display_name": name}
-    if password != _field(form, "password_again"):
+    if password != form_field(form, "password_again"):
         return _form(request, 400, error=MISMATCH, **again)
     if not 0 < len(token) <= MAX_TOKEN_CHARS:
         return _form(request, 404, error=CLOSED["NotFound"], **again)
     acceptance = invitations.Acceptance(token, email, password, name)
-    state = _state.get(request)
-
-    def accept(conn: db.Connection) -> dict[str, Any]:
-        with conn.transaction():
-            return invitations.accept_invitation(conn, acceptance, state.pepper, None)
-
     try:
-        joined = await state.call(accept)
+        joined = await _invitations.join(request, acceptance, None)
     except (errors.NotFound, errors.Gone, errors.Conflict) as exc:
         kind = type(exc).__name__
         return _form(request, {"NotFound": 404, "Gone": 410}.get(kind, 409), error=CLOSED[kind], **again)
     except errors.InvalidRequest as exc:
         message = str(exc) if exc.code != "weak_password" else _weak_password()
         return _form(request, 400, error=message, **again)
-    await _changes.record_public_change(request, joined["tenant_id"])
     flash = f"Welcome: you are a member of {joined['tenant_id']}. Sign in with your email and password."
     return RedirectResponse("/ui/login?" + urllib.parse.urlencode({"flash": flash}), status_code=303)
 
@@ -76,11 +69,6 @@ def _weak_password() -> str:
 def _form(request: Request, status: int = 200, **ctx: Any) -> Response:
     values = {"token": "", "email": "", "display_name": "", "error": "", "min_chars": passwords.MIN_CHARS, **ctx}
     return _render.render(request, "pages/accept_invitation.html", status_code=status, title="Join a tenant", **values)
-
-
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 routes = [

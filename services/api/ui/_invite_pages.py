@@ -11,14 +11,14 @@ from __future__ import annotations
 import urllib.parse
 import uuid
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from hwe import errors, invitations, people, tenants
-from services.api import _changes, _invitations, _state
+from services.api import _changes, _invitations, _people, _state
 from services.api.ui import _render, _run_action_pages
+from services.api.ui._render import form_field
 
 MAX_FIELD_CHARS = 4096
 
@@ -35,9 +35,9 @@ async def invite(request: Request) -> Response:
     """Invites through the REST operation's engine function, then 303 to the people page; a refusal shows the form
     again with the reason."""
     form = await request.form(max_files=0, max_fields=8, max_part_size=MAX_FIELD_CHARS)
-    principal = await _render.page_principal(request, "admin", csrf_token=_field(form, "csrf_token"))
-    email, role, message = _field(form, "email").strip(), _field(form, "role"), _field(form, "message")
-    days = _field(form, "expires_in_days") or str(invitations.DEFAULT_INVITATION_DAYS)
+    principal = await _render.page_principal(request, "admin", csrf_token=form_field(form, "csrf_token"))
+    email, role, message = form_field(form, "email").strip(), form_field(form, "role"), form_field(form, "message")
+    days = form_field(form, "expires_in_days") or str(invitations.DEFAULT_INVITATION_DAYS)
     again = {"email": email, "role": role, "message": message, "days": days}
     try:
         if not days.isascii() or not days.isdigit():
@@ -45,7 +45,7 @@ async def invite(request: Request) -> Response:
         spec = invitations.NewInvitation(people.normalize_email(email), people.check_roles([role]), int(days), message)
         # Hashed as the REST route hashes its body, so the form and the API share one idempotency operation.
         body = {"email": email, "roles": [role], "message": message, "expires_in_days": int(days)}
-        key = _field(form, "idempotency_key")
+        key = form_field(form, "idempotency_key")
         idempotency = _state.idempotency_of("create_invitation", key, body, _run_action_pages.FORM_KEY)
         state = _state.get(request)
         invitation = await _changes.change(
@@ -54,7 +54,7 @@ async def invite(request: Request) -> Response:
             invitations.create_invitation,
             principal.tenant_id,
             spec,
-            _invited_by(principal),
+            _people.actor(principal),
             state.pepper,
             idempotency,
         )
@@ -82,15 +82,6 @@ def _form(request: Request, principal: tenants.Principal, status: int = 200, **c
         error=ctx.get("error", ""),
         **{name: value for name, value in values.items() if name != "error"},
     )
-
-
-def _invited_by(principal: tenants.Principal) -> str:
-    return f"user:{principal.user_email}" if principal.user_email else f"key:hw_{principal.key_prefix}"
-
-
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 routes = [

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mako.lookup import TemplateLookup
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -92,6 +93,12 @@ def csrf_token(request: Request) -> str:
     """The CSRF token of this request's session, or "" without a session."""
     token = request.cookies.get(sessions.COOKIE_NAME, "")
     return sessions.csrf_token(_state.get(request).pepper, token) if token else ""
+
+
+def form_field(form: FormData, name: str) -> str:
+    """A console form's text field, or "" when it is missing or is a file."""
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
 
 
 def nav_for(principal: tenants.Principal | None) -> list[tuple[str, str]]:

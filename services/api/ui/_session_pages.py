@@ -18,6 +18,7 @@ from starlette.routing import Route
 from hwe import errors, sessions, tenants
 from services.api import _signin, _state
 from services.api.ui import _render
+from services.api.ui._render import form_field
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,9 @@ async def sign_in_with_account(request: Request) -> Response:
     _state.check_origin(request)
     _state.check_sign_in_rate(request)
     form = await _read(request)
-    email, password, tenant = _field(form, "email").strip(), _field(form, "password"), _field(form, "tenant").strip()
-    again = {"next_path": _field(form, "next"), "email": email, "tenant": tenant}
+    email, password = form_field(form, "email").strip(), form_field(form, "password")
+    tenant = form_field(form, "tenant").strip()
+    again = {"next_path": form_field(form, "next"), "email": email, "tenant": tenant}
     if not email or not password:
         return await _form(request, 400, error=MISSING, **again)
     state = _state.get(request)
@@ -66,14 +68,14 @@ async def sign_in_with_key(request: Request) -> Response:
     _state.check_origin(request)
     _state.check_sign_in_rate(request)
     form = await _read(request)
-    key = _field(form, "api_key").strip()
+    key = form_field(form, "api_key").strip()
     state = _state.get(request)
     try:
         if not key:
             raise errors.Unauthorized("no key")
         token = await state.call(sessions.start_for_api_key, key, state.pepper, state.settings.api_session_ttl_seconds)
     except errors.Unauthorized:
-        return await _form(request, 401, key_error=BAD_KEY, next_path=_field(form, "next"))
+        return await _form(request, 401, key_error=BAD_KEY, next_path=form_field(form, "next"))
     return await _signed_in(request, form, token)
 
 
@@ -83,7 +85,7 @@ async def sign_out(request: Request) -> Response:
     form = await _read(request)
     cookie = request.cookies.get(sessions.COOKIE_NAME, "")
     if cookie:
-        _state.check_csrf(request, cookie, _field(form, "csrf_token"))
+        _state.check_csrf(request, cookie, form_field(form, "csrf_token"))
         await _state.get(request).call(sessions.revoke, cookie)
     response = RedirectResponse("/ui/login?flash=You+are+signed+out.", status_code=303)
     _signin.clear_session_cookie(request, response)
@@ -91,7 +93,7 @@ async def sign_out(request: Request) -> Response:
 
 
 async def _signed_in(request: Request, form: FormData, token: str) -> Response:
-    response = RedirectResponse(_signin.local_path(_field(form, "next"), "/ui", DEFAULT_NEXT), status_code=303)
+    response = RedirectResponse(_signin.local_path(form_field(form, "next"), "/ui", DEFAULT_NEXT), status_code=303)
     await _signin.replace_session(request, response, token)
     return response
 
@@ -134,11 +136,6 @@ async def _current(request: Request) -> tenants.Principal | None:
 
 async def _read(request: Request) -> FormData:
     return await request.form(max_files=0, max_fields=8, max_part_size=MAX_FIELD_CHARS)
-
-
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 routes = [

@@ -12,7 +12,6 @@ import urllib.parse
 import uuid
 from dataclasses import dataclass
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -20,6 +19,7 @@ from starlette.routing import Route
 from hwe import errors, workers
 from services.api import _changes, _state
 from services.api.ui import _render, _run_action_pages
+from services.api.ui._render import form_field
 
 MAX_FIELD_CHARS = 4096
 
@@ -69,13 +69,13 @@ async def confirm_page(request: Request) -> Response:
 async def send_command(request: Request) -> Response:
     """Sends the confirmed command through the REST route's engine function, then 303 to the queue page."""
     form = await request.form(max_files=0, max_fields=8, max_part_size=MAX_FIELD_CHARS)
-    principal = await _render.page_principal(request, "operator", csrf_token=_field(form, "csrf_token"))
+    principal = await _render.page_principal(request, "operator", csrf_token=form_field(form, "csrf_token"))
     worker_id = _state.path_uuid(request, "worker_id")
-    name = _command_name(_field(form, "command"))
-    reason = workers.check_reason(_field(form, "reason") or None)
+    name = _command_name(form_field(form, "command"))
+    reason = workers.check_reason(form_field(form, "reason") or None)
     # Hashed as the REST route hashes its request, so the form and the API share one idempotency operation.
     body = {"worker_id": str(worker_id), **({"reason": reason} if reason else {})}
-    key = _field(form, "idempotency_key")
+    key = form_field(form, "idempotency_key")
     idempotency = _state.idempotency_of(f"{name}_worker", key, body, _run_action_pages.FORM_KEY)
     worker = await _changes.change(
         request,
@@ -96,11 +96,6 @@ def _command_name(raw: str) -> str:
     if raw not in COMMANDS:
         raise errors.InvalidRequest("unknown_command", f"choose one of {', '.join(COMMANDS)}")
     return raw
-
-
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 routes = [
