@@ -72,7 +72,8 @@ def test_a_webhook_to_a_refused_address_is_dead_lettered_at_once_and_loopback_st
     assert dead[0]["last_error"].startswith("blocked: 192.0.2.1")
     assert "HWE_OUTBOUND_ALLOWED_NETWORKS" in dead[0]["last_error"]
     assert all(r.verified for r in receiver.received)
-    assert deliveries(running_tenant, allowed["webhook_id"])[0]["state"] == "delivered"
+    # The receiver answers before the audit service records its answer: wait for the record.
+    wait_until(lambda: deliveries(running_tenant, allowed["webhook_id"])[0]["state"] == "delivered", 20, "the delivery")
 
 
 def test_a_name_is_refused_when_the_addresses_it_resolves_to_are(
