@@ -60,12 +60,16 @@ def store_definition(conn: db.Connection, tenant_id: str, definition: Any) -> St
     digest = content_hash(definition)
     with conn.transaction():
         lock_definition_name(conn, tenant_id, plan.name)
-        found = find_definition_by_hash(conn, tenant_id, digest)
-        if found is not None:
-            return found
-        # The content names the definition, so the name's lock also covers its hash: this inserts.
-        rows = _insert_definition(conn, tenant_id, plan.name, digest, definition)
-    return _stored(rows[0], created=True)
+        # A run's submission stores its definition in one statement without the name's lock, so an insert
+        # here can meet a version number or this very content committed meanwhile: each statement reads
+        # anew, so finding the content ends it and a lost version number is tried again with the next one.
+        while True:
+            found = find_definition_by_hash(conn, tenant_id, digest)
+            if found is not None:
+                return found
+            rows = _insert_definition(conn, tenant_id, plan.name, digest, definition)
+            if rows:
+                return _stored(rows[0], created=True)
 
 
 def store_definition_once(

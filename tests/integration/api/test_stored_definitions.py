@@ -9,8 +9,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 import httpx
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
 
-from tests.integration.conftest import Tenant
+from tests.integration.conftest import Tenant, wait_until
 from tests.workflow_examples import load
 
 DEFINITIONS = "/api/v1/workflows/definitions"
@@ -85,6 +88,46 @@ def test_different_contents_stored_at_once_under_one_name_get_consecutive_versio
 
     assert {r.status_code for r in responses} == {201}
     assert sorted(r.json()["data"]["version"] for r in responses) == list(range(1, 9))
+
+
+def _version_taken_uncommitted(database_url: str, tenant_id: str, text: str) -> psycopg.Connection[Any]:
+    """A connection whose open transaction stored version 2 of three_shell_steps, as a run's submission does."""
+    holder = psycopg.connect(database_url)
+    holder.execute(
+        "INSERT INTO hwe.workflow_definition (tenant_id, name, version, content_hash, definition)"
+        " VALUES (%s, 'three_shell_steps', 2, %s, %s)",
+        (tenant_id, hashlib.sha256(text.encode()).hexdigest(), Jsonb({"name": "three_shell_steps"})),
+    )
+    return holder
+
+
+def _wait_for_a_waiting_lock(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as watcher:
+        wait_until(
+            lambda: watcher.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone() != (0,),
+            10,
+            "the store to wait on the uncommitted version",
+        )
+
+
+@pytest.mark.parametrize("submission_then", ["commits", "rolls_back"])
+def test_a_store_meeting_a_version_a_submission_is_committing_takes_the_next_one(
+    tenant: Tenant, database_url: str, submission_then: str
+) -> None:
+    _store(tenant.client, _changed(load("three_shell_steps"), "v1"))
+    holder = _version_taken_uncommitted(database_url, tenant.tenant_id, "a submitted content")
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        storing = pool.submit(_store, tenant.client, _changed(load("three_shell_steps"), "v3"))
+        _wait_for_a_waiting_lock(database_url)
+        holder.commit() if submission_then == "commits" else holder.rollback()
+        response = storing.result(timeout=30)
+    finally:
+        holder.close()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["version"] == (3 if submission_then == "commits" else 2)
 
 
 def test_versions_are_counted_per_tenant(make_tenant: Any) -> None:
