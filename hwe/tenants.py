@@ -158,7 +158,7 @@ def register_tenant(
     db.require_transaction(conn)
     stored = claim_idempotency_key(conn, caller_tenant_id, idempotency)
     if stored is not None:
-        return _with_key(stored, "admin_key", _derived_secret(pepper, caller_tenant_id, idempotency))
+        return _with_admin_key(stored, _derived_secret(pepper, caller_tenant_id, idempotency))
     # The tenant is checked first, so re-creating one says so rather than naming its queue.
     if tenant_exists(conn, tenant_id):
         raise errors.TenantExists(f"tenant {tenant_id!r} already exists")
@@ -174,56 +174,12 @@ def register_tenant(
     key_row = _insert_key(conn, tenant_id, "admin", pepper, secret)
     response = {**json_row(rows[0]), "admin_key": json_row(key_row)}
     record_idempotent_response(conn, caller_tenant_id, idempotency, response)
-    return _with_key(response, "admin_key", secret)
+    return _with_admin_key(response, secret)
 
 
 def tenant_exists(conn: db.Connection, tenant_id: str) -> bool:
     """Whether a tenant with that id exists."""
     return bool(db.execute(conn, "tenant_exists", {"tenant_id": tenant_id}))
-
-
-def issue_api_key(
-    conn: db.Connection, tenant_id: str, role: str, pepper: str, idempotency: Idempotency | None
-) -> dict[str, Any]:
-    """Creates an API key of a role for a tenant; returns `key`, `prefix`, `role` and `created_at`.
-
-    Raises:
-        InvalidRequest: unknown role.
-        IdempotencyConflict: the idempotency key was used before with a different request.
-    """
-    if role not in ROLES:
-        raise errors.InvalidRequest("invalid_role", f"role must be one of {', '.join(ROLES)}")
-    db.require_transaction(conn)
-    stored = claim_idempotency_key(conn, tenant_id, idempotency)
-    if stored is not None:
-        return _with_key(stored, None, _derived_secret(pepper, tenant_id, idempotency))
-    secret = _derived_secret(pepper, tenant_id, idempotency) or secrets.token_urlsafe(24)
-    response = json_row(_insert_key(conn, tenant_id, role, pepper, secret))
-    record_idempotent_response(conn, tenant_id, idempotency, response)
-    return _with_key(response, None, secret)
-
-
-def list_api_keys(conn: db.Connection, tenant_id: str) -> list[dict[str, Any]]:
-    """A tenant's API keys, oldest first: `prefix`, `role`, `created_at`, `revoked_at` (never a hash)."""
-    return [json_row(row) for row in db.execute(conn, "list_api_keys", {"tenant_id": tenant_id})]
-
-
-def revoke_api_key(conn: db.Connection, tenant_id: str, prefix: str) -> dict[str, Any]:
-    """Revokes a tenant's API key at once; revoking it again keeps the first revocation time.
-
-    Args:
-        conn: a connection.
-        tenant_id: whose key; another tenant's prefix is not found.
-        prefix: the key's prefix, bare or as the key begins (`hw_<prefix>`, as `hwe keys list` shows it).
-
-    Raises:
-        ApiKeyNotFound: the tenant has no key with that prefix.
-    """
-    prefix = prefix.removeprefix("hw_").partition("_")[0]
-    rows = db.execute(conn, "revoke_api_key", {"tenant_id": tenant_id, "prefix": prefix})
-    if not rows:
-        raise errors.ApiKeyNotFound(f"no API key with prefix {prefix!r}")
-    return json_row(rows[0])
 
 
 @dataclass(frozen=True)
@@ -443,11 +399,10 @@ def derive_secret_bytes(pepper: str, tenant_id: str, idempotency: Idempotency | 
     return hmac.new(pepper.encode(), message.encode(), hashlib.sha256).digest()
 
 
-def _with_key(response: dict[str, Any], field: str | None, secret: str | None) -> dict[str, Any]:
-    """Adds the full key (`hw_<prefix>_<secret>`) to a response, at the top or under `field`."""
-    if field is None:
-        return {**response, "key": f"hw_{response['prefix']}_{secret}"}
-    return {**response, field: _with_key(response[field], None, secret)}
+def _with_admin_key(response: dict[str, Any], secret: str | None) -> dict[str, Any]:
+    """Adds the full key (`hw_<prefix>_<secret>`) to a new tenant's `admin_key`."""
+    admin_key = response["admin_key"]
+    return {**response, "admin_key": {**admin_key, "key": f"hw_{admin_key['prefix']}_{secret}"}}
 
 
 def json_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -69,8 +69,11 @@ include-operation-id = ["oidc_sign_in", "oauth_sign_in"]
 checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "501"]
 """
 # Keys are revoked in a run of their own, after the rest: a stateful phase could revoke the key it calls with.
-EXCLUDE_REVOKE = ("--exclude-operation-id", "revoke_key")
-ONLY_REVOKE = ("--include-operation-id", "revoke_key", "--include-operation-id", "create_key")
+_REVOKING = ("revoke_admin_api_key", "rotate_admin_api_key")
+EXCLUDE_REVOKE = tuple(arg for operation in _REVOKING for arg in ("--exclude-operation-id", operation))
+ONLY_REVOKE = tuple(
+    arg for operation in (*_REVOKING, "create_admin_api_key") for arg in ("--include-operation-id", operation)
+)
 
 
 def schemathesis_command(

@@ -1,9 +1,11 @@
-"""Routes of highway-sdk 1.0.1's admin api-keys operations and its tenant list; all of them need an admin.
+"""Routes that manage tenants and API keys, at highway-sdk 1.0.1's paths; all of them need an admin.
 
-A key here has a name (unique among the tenant's live keys), a role, an optional description and expiry. It is
-the same kind of key `/api/v1/keys` makes, so both routes see and revoke the same keys. Rotation replaces a key
-by a new one of the same name and role in one transaction. POSTs honour X-Idempotency-Key; a full key appears
-only in the answer that made it (and its replays).
+Keys are managed within the caller's tenant only. A key made here has a name (unique among the tenant's live
+keys), a role, an optional description and expiry; keys made by `hwe migrate`, `hwe bootstrap-key` and tenant
+creation have an empty name and show here too. Rotation replaces a key by a new one of the same name and role in
+one transaction. Tenants are created by admins of the bootstrap tenant (`default`); a new tenant gets a queue of
+its own and a first admin key. POSTs honour X-Idempotency-Key; a full key appears only in the answer that made it
+(and its replays).
 """
 
 from __future__ import annotations
@@ -106,6 +108,12 @@ async def create_admin_api_key(request: Request) -> Response:
         links:
           GetAdminKey:
             operationId: get_admin_api_key
+            parameters: {api_key_id: '$response.body#/data/api_key_id'}
+          RevokeAdminKey:
+            operationId: revoke_admin_api_key
+            parameters: {api_key_id: '$response.body#/data/api_key_id'}
+          RotateAdminKey:
+            operationId: rotate_admin_api_key
             parameters: {api_key_id: '$response.body#/data/api_key_id'}
       409: {$ref: '#/components/responses/Conflict'}
     """
@@ -220,6 +228,38 @@ async def rotate_admin_api_key(request: Request) -> Response:
     )
 
 
+async def create_tenant(request: Request) -> Response:
+    """Creates a tenant with its own queue, and returns its first admin key (shown only here).
+
+    Only an admin of the bootstrap tenant `default` may create tenants. The queue is named after the
+    tenant, with `-` turned into `_`.
+    ---
+    tags: [tenants]
+    x-role: admin
+    x-body: TenantRequest
+    parameters:
+      - $ref: '#/components/parameters/IdempotencyKey'
+    responses:
+      201: {description: the tenant and its first admin key, x-data: NewTenant}
+      409: {$ref: '#/components/responses/Conflict'}
+    """
+    principal = await _state.authenticate(request, require="admin")
+    body = await _state.read_json_object(request, ("tenant_id",))
+    if "tenant_id" not in body:
+        raise errors.InvalidRequest("missing_field", "the body needs a 'tenant_id' string")
+    state = _state.get(request)
+    created = await _changes.change(
+        request,
+        principal,
+        tenants.register_tenant,
+        principal.tenant_id,
+        body["tenant_id"],
+        state.pepper,
+        _state.idempotency(request, "create_tenant", body),
+    )
+    return _state.success(created, status=201)
+
+
 async def list_tenants(request: Request) -> Response:
     """The tenants the caller's admin key may see: every tenant for an admin of `default`, else its own.
 
@@ -283,6 +323,7 @@ def _shown(request: Request, key: dict[str, Any]) -> dict[str, Any]:
 
 
 routes = [
+    Route("/api/v1/tenants", create_tenant, methods=["POST"]),
     Route("/api/v1/tenants", list_tenants, methods=["GET"]),
     Route("/api/v1/admin/api-keys", create_admin_api_key, methods=["POST"]),
     Route("/api/v1/admin/api-keys", list_admin_api_keys, methods=["GET"]),

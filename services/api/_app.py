@@ -19,7 +19,6 @@ from hwe import config, db, errors, secrets, tools
 from services.api import (
     _access,
     _activities,
-    _admin,
     _analytics,
     _approvals,
     _apps,
@@ -126,7 +125,6 @@ def routes() -> list[BaseRoute]:
         *_tenant_apps.routes,
         *_templates.routes,
         *_audit.routes,
-        *_admin.routes,
         *_access.routes,
         *_users.routes,
         *_tokens.routes,

@@ -27,7 +27,6 @@ logger = logging.getLogger(__name__)
 _RESOURCE_TYPES = {
     "workflows": "workflow_run",
     "definitions": "workflow_definition",
-    "keys": "api_key",
     "api-keys": "api_key",
     "tenants": "tenant",
     "schedules": "schedule",

@@ -11,10 +11,11 @@ four shorthands this module expands:
 - `x-body: <schema>`: a required `application/json` body of that component schema (documents 400, 413).
 - `x-data: <schema>` in a response: the success envelope with `data` of that component schema.
 
-Every operation documents 400 (the guard refuses a URL with a NUL) and 500; an unsafe method 413; one with a
-path parameter 404 and, for a parameter it does not declare itself, the schema `_state.path_parameter_schema`
-gives (what `_state.authenticate` checks). A response may carry OpenAPI `links` to the operations its ids
-feed (the stateful phase of `make fuzz` follows them, see docs/api.md).
+Every operation documents 400 (the guard refuses a URL with a NUL) and 500; an unsafe method 413; one that
+declares the IdempotencyKey parameter 409 (`idempotency_conflict`); one with a path parameter 404 and, for a
+parameter it does not declare itself, the schema `_state.path_parameter_schema` gives (what `_state.authenticate`
+checks). A response may carry OpenAPI `links` to the operations its ids feed (the stateful phase of `make fuzz`
+follows them, see docs/api.md).
 
 Component schemas shared by many modules live in `_openapi_components`; a route module may add its
 own as a module-level `OPENAPI_SCHEMAS` dict (name → schema), kept next to the handlers that answer them.
@@ -47,6 +48,7 @@ _ERROR_REFS = {
     "404": "NotFound",
     "401": "Unauthorized",
     "403": "Forbidden",
+    "409": "Conflict",
     "413": "PayloadTooLarge",
     "429": "TooManyRequests",
     "500": "InternalError",
@@ -124,6 +126,9 @@ def _operation(path: str, method: str, func: Any) -> dict[str, Any]:
         defaults.append("413")
     if any(parameter.get("in") == "path" for parameter in operation["parameters"]):
         defaults.append("404")
+    # A replayed idempotency key with another request is refused, whatever the operation.
+    if {"$ref": "#/components/parameters/IdempotencyKey"} in operation["parameters"]:
+        defaults.append("409")
     for status in defaults:
         responses.setdefault(status, {"$ref": f"#/components/responses/{_ERROR_REFS[status]}"})
     operation["responses"] = dict(sorted(responses.items()))

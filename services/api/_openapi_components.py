@@ -94,14 +94,6 @@ schemas:
   Role:
     type: string
     enum: [admin, operator, viewer]
-  Key:
-    type: object
-    required: [prefix, role, created_at]
-    properties:
-      prefix: {type: string}
-      role: {$ref: '#/components/schemas/Role'}
-      created_at: {type: string, format: date-time}
-      revoked_at: {type: [string, "null"], format: date-time}
   NewKey:
     type: object
     required: [key, prefix, role, created_at]
@@ -110,17 +102,6 @@ schemas:
       prefix: {type: string}
       role: {$ref: '#/components/schemas/Role'}
       created_at: {type: string, format: date-time}
-  KeyRequest:
-    type: object
-    required: [role]
-    additionalProperties: false
-    properties:
-      role: {$ref: '#/components/schemas/Role'}
-  KeyList:
-    type: object
-    required: [items]
-    properties:
-      items: {type: array, items: {$ref: '#/components/schemas/Key'}}
   TenantRequest:
     type: object
     required: [tenant_id]

@@ -57,7 +57,8 @@ def _with_wrong_secret(key: str) -> str:
 def test_a_key_created_through_the_api_is_stored_as_its_keyed_hash_and_authenticates(
     tenant: Tenant, database_url: str, pepper: str
 ) -> None:
-    key = tenant.client.post("/api/v1/keys", json={"role": "viewer"}).json()["data"]["key"]
+    body = {"name": "hashed", "role": "viewer"}
+    key = tenant.client.post("/api/v1/admin/api-keys", json=body).json()["data"]["api_key"]
     assert _status(tenant, key) == 200
     assert _stored_hash(database_url, key) == _hmac_form(pepper, key)
 

@@ -115,9 +115,9 @@ def test_event_type_and_its_sdk_name_action_type_filter_by_what_happened(tenant:
 
 def test_resource_type_and_id_pick_the_records_about_one_kind_of_resource(tenant: Tenant) -> None:
     run_id = _submit(tenant)
-    created = tenant.client.post("/api/v1/keys", json={"role": "viewer"})
+    created = tenant.client.post("/api/v1/admin/api-keys", json={"name": "audit", "role": "viewer"})
     assert created.status_code == 201, created.text
-    prefix = created.json()["data"]["prefix"]
+    prefix = created.json()["data"]["key_prefix"].removeprefix("hw_")
 
     about_runs = _records(tenant, resource_type="workflow_run")
     about_keys = _records(tenant, resource_type="api_key")
@@ -126,7 +126,7 @@ def test_resource_type_and_id_pick_the_records_about_one_kind_of_resource(tenant
     assert [(r["event_type"], r["resource_id"], r["workflow_run_id"]) for r in about_keys] == [
         ("api_request", None, None)
     ]
-    assert about_keys[0]["detail"]["route"] == "/api/v1/keys"
+    assert about_keys[0]["detail"]["route"] == "/api/v1/admin/api-keys"
     assert "key" not in about_keys[0]["detail"] and prefix not in str(about_keys[0]["detail"])
     assert _page(tenant, resource_type="webhook")["total"] == 0
     assert _page(tenant, resource_id="hw_prefix")["total"] == 0

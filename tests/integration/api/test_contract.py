@@ -43,6 +43,16 @@ def test_every_post_declares_the_idempotency_key(api_url: str) -> None:
     assert not missing, f"POST operations without X-Idempotency-Key: {', '.join(sorted(missing))}"
 
 
+def test_every_operation_taking_an_idempotency_key_documents_its_409(api_url: str) -> None:
+    # A key replayed with another request is refused with 409 idempotency_conflict, on every such operation.
+    undocumented = [
+        operation["operationId"]
+        for _, _, operation in _operations(_document(api_url))
+        if {"$ref": IDEMPOTENCY_KEY_REF} in operation["parameters"] and "409" not in operation["responses"]
+    ]
+    assert not undocumented, f"no 409 documented: {', '.join(sorted(undocumented))}"
+
+
 def test_every_link_names_an_operation_and_its_parameters(api_url: str) -> None:
     operations = {operation["operationId"]: operation for _, _, operation in _operations(_document(api_url))}
     links = [
@@ -51,7 +61,7 @@ def test_every_link_names_an_operation_and_its_parameters(api_url: str) -> None:
         for response in operation["responses"].values()
         for name, link in response.get("links", {}).items()
     ]
-    assert {source for source, _, _ in links} >= {"submit_workflow", "create_webhook", "create_key"}
+    assert {source for source, _, _ in links} >= {"submit_workflow", "create_webhook", "create_admin_api_key"}
     for source, name, link in links:
         target = operations.get(link["operationId"])
         assert target is not None, f"{source} links ({name}) to no operation {link['operationId']!r}"
@@ -76,8 +86,8 @@ def test_every_operation_with_a_path_parameter_documents_404_and_400(api_url: st
         ("GET", "/api/v1/webhooks/%C3%A9"),
         ("POST", f"/api/v1/webhooks/{UNKNOWN_ID}/deliveries/12/retry"),
         ("GET", "/api/v1/admin/audit-logs/99999999999999999999999"),
-        ("DELETE", f"/api/v1/keys/{'k' * 300}"),
-        ("DELETE", "/api/v1/keys/tab%09in"),
+        ("DELETE", f"/api/v1/idempotency/{'k' * 300}"),
+        ("DELETE", "/api/v1/idempotency/tab%09in"),
     ],
 )
 def test_a_malformed_path_parameter_is_a_404(tenant: Tenant, method: str, path: str) -> None:

@@ -54,10 +54,10 @@ def test_every_path_parameter_is_declared(api_url: str) -> None:
 def test_protected_operations_document_their_role_and_401(api_url: str) -> None:
     paths = _document(api_url)["paths"]
     assert isinstance(paths, dict)
-    assert paths["/api/v1/keys"]["post"]["x-role"] == "admin"
+    assert paths["/api/v1/admin/api-keys"]["post"]["x-role"] == "admin"
     assert paths["/api/v1/workflows"]["post"]["x-role"] == "operator"
     assert paths["/api/v1/workflows"]["get"]["x-role"] == "viewer"
-    assert "401" in paths["/api/v1/keys"]["get"]["responses"]
+    assert "401" in paths["/api/v1/admin/api-keys"]["get"]["responses"]
     assert paths["/api/v1/health"]["get"]["security"] == []
 
 
@@ -88,7 +88,8 @@ def test_a_path_parameter_is_documented_as_the_api_checks_it(api_url: str) -> No
         "type": "string",
         "format": "uuid",
     }
-    assert schema("/api/v1/keys/{prefix}", "delete", "prefix") == {"type": "string", "minLength": 1, "maxLength": 255}
+    key_path = "/api/v1/idempotency/{idempotency_key}"
+    assert schema(key_path, "delete", "idempotency_key") == {"type": "string", "minLength": 1, "maxLength": 255}
     for status in ("400", "404", "413"):
-        assert status in paths["/api/v1/keys/{prefix}"]["delete"]["responses"]
-    assert "413" not in paths["/api/v1/keys"]["get"]["responses"]
+        assert status in paths[key_path]["delete"]["responses"]
+    assert "413" not in paths["/api/v1/admin/api-keys"]["get"]["responses"]

@@ -9,7 +9,8 @@ import pytest
 
 from tests.integration.conftest import Tenant
 
-ENDPOINTS = ["/api/v1/workflows", "/api/v1/keys"]
+KEYS = "/api/v1/admin/api-keys"
+ENDPOINTS = ["/api/v1/workflows", KEYS]
 
 
 def _post_raw(tenant: Tenant, path: str, body: bytes, content_type: str = "application/json") -> httpx.Response:
@@ -29,7 +30,7 @@ def test_chunked_body_over_one_mebibyte_gets_413(tenant: Tenant) -> None:
         for _ in range(20):
             yield b" " * 100_000
 
-    response = tenant.client.post("/api/v1/keys", content=chunks(), headers={"Content-Type": "application/json"})
+    response = tenant.client.post(KEYS, content=chunks(), headers={"Content-Type": "application/json"})
     assert response.status_code == 413
 
 
@@ -41,7 +42,7 @@ def test_deeply_nested_body_gets_400(tenant: Tenant, path: str) -> None:
 
 
 def test_very_deeply_nested_body_gets_400_not_500(tenant: Tenant) -> None:
-    response = _post_raw(tenant, "/api/v1/keys", b"[" * 100_000 + b"]" * 100_000)
+    response = _post_raw(tenant, KEYS, b"[" * 100_000 + b"]" * 100_000)
     assert response.status_code == 400
 
 
@@ -58,7 +59,7 @@ def test_body_that_is_not_a_json_object_gets_400(tenant: Tenant, path: str, body
     [b'{"role": "a\\u0000b"}', b'{"role\\u0000": "viewer"}', b'{"role": "\\ud800"}', b'{"n": NaN}', b'{"n": Infinity}'],
 )
 def test_nul_lone_surrogate_or_nan_gets_400(tenant: Tenant, body: bytes) -> None:
-    response = _post_raw(tenant, "/api/v1/keys", body)
+    response = _post_raw(tenant, KEYS, body)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_json"
 
@@ -67,19 +68,19 @@ def test_nul_lone_surrogate_or_nan_gets_400(tenant: Tenant, body: bytes) -> None
     "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1"]
 )
 def test_body_with_another_content_type_gets_400(tenant: Tenant, content_type: str) -> None:
-    response = _post_raw(tenant, "/api/v1/keys", b'{"role": "viewer"}', content_type)
+    response = _post_raw(tenant, KEYS, b'{"role": "viewer"}', content_type)
     assert response.status_code == 400
     assert response.json()["code"] == "unsupported_media_type"
 
 
 def test_json_with_utf8_charset_is_accepted(tenant: Tenant) -> None:
-    response = _post_raw(tenant, "/api/v1/keys", b'{"role": "viewer"}', "application/json; charset=utf-8")
+    response = _post_raw(tenant, KEYS, b'{"name": "utf-8", "role": "viewer"}', "application/json; charset=utf-8")
     assert response.status_code == 201
 
 
 def test_nul_in_the_url_gets_400(tenant: Tenant) -> None:
     assert tenant.client.get("/api/v1/workflows", params={"name": "a\x00b"}).status_code == 400
-    assert tenant.client.delete("/api/v1/keys/ab%00cd").status_code == 400
+    assert tenant.client.delete(f"{KEYS}/ab%00cd").status_code == 400
 
 
 def test_unknown_route_gets_404_in_the_error_envelope(api_url: str) -> None:
@@ -90,7 +91,7 @@ def test_unknown_route_gets_404_in_the_error_envelope(api_url: str) -> None:
 
 
 def test_wrong_method_gets_405_in_the_error_envelope(api_url: str) -> None:
-    response = httpx.put(f"{api_url}/api/v1/keys", json={})
+    response = httpx.put(f"{api_url}{KEYS}", json={})
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
 
@@ -104,7 +105,7 @@ def test_every_response_carries_a_request_id_header(tenant: Tenant) -> None:
 
 
 def test_upload_to_a_json_endpoint_gets_400(tenant: Tenant) -> None:
-    response = tenant.client.post("/api/v1/keys", files={"role": ("role.txt", b"viewer")})
+    response = tenant.client.post(KEYS, files={"role": ("role.txt", b"viewer")})
     assert response.status_code == 400
     assert response.json()["code"] == "unsupported_media_type"
 

@@ -61,15 +61,16 @@ def test_a_refused_change_leaves_only_its_refusal_recorded(tenant: Tenant) -> No
 
 
 def test_a_rolled_back_change_keeps_no_record_of_success(tenant: Tenant) -> None:
-    body = {"role": "viewer"}
-    first = tenant.client.post("/api/v1/keys", json=body, headers={"X-Idempotency-Key": "k-1"})
-    conflict = tenant.client.post("/api/v1/keys", json={"role": "operator"}, headers={"X-Idempotency-Key": "k-1"})
+    keys_path = "/api/v1/admin/api-keys"
+    first = tenant.client.post(keys_path, json={"name": "ci", "role": "viewer"}, headers={"X-Idempotency-Key": "k-1"})
+    other = {"name": "ci", "role": "operator"}
+    conflict = tenant.client.post(keys_path, json=other, headers={"X-Idempotency-Key": "k-1"})
 
     outcomes = [r["detail"]["outcome"] for r in _requests(tenant, resource_type="api_key")]
 
     assert (first.status_code, conflict.status_code) == (201, 409)
     assert outcomes == ["IdempotencyConflict", "ok"]
-    keys = tenant.client.get("/api/v1/keys").json()["data"]["items"]
+    keys = tenant.client.get(keys_path).json()["data"]["api_keys"]
     assert [key["role"] for key in keys].count("operator") == 0
 
 

@@ -40,9 +40,10 @@ def test_operator_can_submit_a_run(tenant: Tenant) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("POST", "/api/v1/keys", {"role": "viewer"}),
-        ("GET", "/api/v1/keys", None),
-        ("DELETE", "/api/v1/keys/000000000000", None),
+        ("POST", "/api/v1/admin/api-keys", {"name": "k", "role": "viewer"}),
+        ("GET", "/api/v1/admin/api-keys", None),
+        ("DELETE", "/api/v1/admin/api-keys/00000000-0000-0000-0000-000000000000", None),
+        ("POST", "/api/v1/admin/api-keys/00000000-0000-0000-0000-000000000000/rotate", None),
         ("POST", "/api/v1/tenants", {"tenant_id": "never-created"}),
     ],
 )

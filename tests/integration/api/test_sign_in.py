@@ -238,8 +238,9 @@ def test_a_session_opened_with_an_api_key_acts_as_the_key_and_ends_when_it_is_re
         assert browser.get("/api/v1/workflows").status_code == 200
         csrf = sessions.csrf_token(pepper, token)
         assert _submit(browser, {"X-CSRF-Token": csrf}).status_code == 403  # a viewer's key
-        prefix = key.split("_")[1]
-        assert tenant.client.delete(f"/api/v1/keys/{prefix}").status_code == 200
+        keys = tenant.client.get("/api/v1/admin/api-keys").json()["data"]["api_keys"]
+        [key_id] = [k["api_key_id"] for k in keys if k["key_prefix"] == "hw_" + key.split("_")[1]]
+        assert tenant.client.delete(f"/api/v1/admin/api-keys/{key_id}").status_code == 200
         assert browser.get("/api/v1/workflows").status_code == 401
 
 

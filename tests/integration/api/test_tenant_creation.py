@@ -34,8 +34,8 @@ def test_new_tenants_admin_key_works_for_that_tenant_only(bootstrap_admin: Tenan
             "/api/v1/workflows", json={"workflow_definition": load("three_shell_steps"), "inputs": {"name": "n"}}
         )
         assert submitted.status_code == 201
-        keys = client.get("/api/v1/keys").json()["data"]["items"]
-    assert [key["prefix"] for key in keys] == [data["admin_key"]["prefix"]]
+        keys = client.get("/api/v1/admin/api-keys").json()["data"]["api_keys"]
+    assert [key["key_prefix"] for key in keys] == ["hw_" + data["admin_key"]["prefix"]]
     run_id = submitted.json()["data"]["workflow_run_id"]
     assert bootstrap_admin.client.get(f"/api/v1/workflows/{run_id}").status_code == 404
 

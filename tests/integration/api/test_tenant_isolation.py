@@ -38,8 +38,8 @@ def test_run_list_filters_cannot_reach_another_tenants_runs(owner_and_stranger: 
 
 def test_key_list_shows_only_the_callers_keys(owner_and_stranger: tuple[Tenant, Tenant, str]) -> None:
     owner, stranger, _run_id = owner_and_stranger
-    items = stranger.client.get("/api/v1/keys").json()["data"]["items"]
-    assert [item["prefix"] for item in items] == [stranger.key.split("_")[1]]
+    items = stranger.client.get("/api/v1/admin/api-keys").json()["data"]["api_keys"]
+    assert [item["key_prefix"] for item in items] == ["hw_" + stranger.key.split("_")[1]]
     assert owner.key.split("_")[1] not in str(items)
 
 
@@ -47,7 +47,8 @@ def test_revoking_another_tenants_key_is_404_and_the_key_keeps_working(
     owner_and_stranger: tuple[Tenant, Tenant, str],
 ) -> None:
     owner, stranger, _run_id = owner_and_stranger
-    response = stranger.client.delete(f"/api/v1/keys/{owner.key.split('_')[1]}")
+    [owner_key] = owner.client.get("/api/v1/admin/api-keys").json()["data"]["api_keys"]
+    response = stranger.client.delete(f"/api/v1/admin/api-keys/{owner_key['api_key_id']}")
     assert response.status_code == 404
     assert owner.client.get("/api/v1/workflows").status_code == 200
 
@@ -56,7 +57,8 @@ def test_a_key_created_by_an_admin_belongs_to_the_admins_tenant(
     owner_and_stranger: tuple[Tenant, Tenant, str],
 ) -> None:
     owner, stranger, run_id = owner_and_stranger
-    key = stranger.client.post("/api/v1/keys", json={"role": "admin"}).json()["data"]["key"]
+    body = {"name": "second admin", "role": "admin"}
+    key = stranger.client.post("/api/v1/admin/api-keys", json=body).json()["data"]["api_key"]
     response = stranger.client.get(f"/api/v1/workflows/{run_id}", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 404
     assert owner.client.get(f"/api/v1/workflows/{run_id}").status_code == 200

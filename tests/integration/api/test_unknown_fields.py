@@ -115,7 +115,7 @@ BODIES = [
     ("POST", "/api/v1/apps", {"publisher": "p", "app_nme": "a"}, "app_name"),
     ("POST", "/api/v1/tenant/apps", {"app_id": RUN, "versionid": RUN}, "version_id"),
     ("POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/h", "event_type": ["run.completed"]}, "event_types"),
-    ("POST", "/api/v1/keys", {"rol": "viewer"}, "role"),
+    ("POST", "/api/v1/admin/api-keys", {"name": "k", "rol": "viewer"}, "role"),
     ("POST", "/api/v1/tenants", {"tenant": "someone"}, "tenant_id"),
 ]
 

@@ -26,7 +26,7 @@ def test_a_bootstrap_key_made_in_production_mode_is_an_admin_key_the_api_accepts
     assert key and "\n" not in key  # the key alone on stdout, for $(...) in a shell
     assert key not in made.stderr
     headers = {"Authorization": f"Bearer {key}"}
-    keys = httpx.get(f"{api_url}/api/v1/keys", headers=headers, timeout=10)
+    keys = httpx.get(f"{api_url}/api/v1/admin/api-keys", headers=headers, timeout=10)
     assert keys.status_code == 200, keys.text  # an admin-only route
 
 
@@ -36,7 +36,7 @@ def test_each_bootstrap_key_is_a_new_key_with_the_role_asked_for(service_env: di
     assert first.returncode == 0 and viewer.returncode == 0, viewer.stderr
     assert first.stdout.strip() != viewer.stdout.strip()
     refused = httpx.get(
-        f"{api_url}/api/v1/keys", headers={"Authorization": f"Bearer {viewer.stdout.strip()}"}, timeout=10
+        f"{api_url}/api/v1/admin/api-keys", headers={"Authorization": f"Bearer {viewer.stdout.strip()}"}, timeout=10
     )
     assert refused.status_code == 403
 

@@ -126,7 +126,7 @@ def test_a_bad_api_key_shows_the_form_again_with_a_401(client: httpx.Client) -> 
     assert "hw_nope_nope" not in response.text
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/ui", "//evil.example/ui", "/\\evil.example", "/api/v1/keys"])
+@pytest.mark.parametrize("target", ["https://evil.example/ui", "//evil.example/ui", "/\\evil.example", "/api/v1/docs"])
 def test_a_next_outside_the_console_is_ignored(
     client: httpx.Client, database_url: str, tenant: Tenant, target: str
 ) -> None:
