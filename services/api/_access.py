@@ -115,7 +115,6 @@ async def create_admin_api_key(request: Request) -> Response:
           RotateAdminKey:
             operationId: rotate_admin_api_key
             parameters: {api_key_id: '$response.body#/data/api_key_id'}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     body = await _state.read_json_object(
@@ -200,7 +199,6 @@ async def rotate_admin_api_key(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the new key, x-data: RotatedAdminKey}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     api_key_id = _state.path_uuid(request, "api_key_id")
@@ -241,7 +239,6 @@ async def create_tenant(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       201: {description: the tenant and its first admin key, x-data: NewTenant}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     body = await _state.read_json_object(request, ("tenant_id",))

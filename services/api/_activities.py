@@ -328,7 +328,6 @@ async def cleanup_heartbeats(request: Request) -> Response:
         application/json: {schema: {$ref: '#/components/schemas/HeartbeatCleanupRequest'}}
     responses:
       200: {description: what was deleted, x-data: HeartbeatCleanup}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     body = await _state.read_json_object(request, ("retention_hours",)) if await request.body() else {}

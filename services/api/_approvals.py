@@ -122,7 +122,6 @@ async def approve(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the decision, x-data: ApprovalDecision}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _decide(request, approved=True)
 
@@ -140,7 +139,6 @@ async def reject(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the decision, x-data: ApprovalDecision}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _decide(request, approved=False)
 

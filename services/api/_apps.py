@@ -34,7 +34,6 @@ async def create_app(request: Request) -> Response:
           DeleteApp: {operationId: delete_app, parameters: {app_id: '$response.body#/data/app_id'}}
           CreateAppVersion: {operationId: create_app_version, parameters: {app_id: '$response.body#/data/app_id'}}
           ListAppVersions: {operationId: list_app_versions, parameters: {app_id: '$response.body#/data/app_id'}}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     body = await _state.read_json_object(request, apps.APP_FIELDS)
@@ -132,7 +131,6 @@ async def update_app(request: Request) -> Response:
       - {$ref: '#/components/parameters/IdempotencyKey'}
     responses:
       200: {description: the app, x-data: AppDetail}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     app_id = _state.path_uuid(request, "app_id")
@@ -180,7 +178,6 @@ async def create_app_version(request: Request) -> Response:
           DeprecateAppVersion:
             operationId: deprecate_app_version
             parameters: {app_id: '$response.body#/data/app_id', version_id: '$response.body#/data/version_id'}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     app_id = _state.path_uuid(request, "app_id")
@@ -229,7 +226,6 @@ async def publish_app_version(request: Request) -> Response:
       - {$ref: '#/components/parameters/IdempotencyKey'}
     responses:
       200: {description: the published version, x-data: AppVersion}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _move(request, "published")
 
@@ -244,7 +240,6 @@ async def deprecate_app_version(request: Request) -> Response:
       - {$ref: '#/components/parameters/IdempotencyKey'}
     responses:
       200: {description: the deprecated version, x-data: AppVersion}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _move(request, "deprecated")
 

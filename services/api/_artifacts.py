@@ -120,7 +120,6 @@ async def upload_artifact(request: Request) -> Response:
           GetArtifact: {operationId: get_artifact, parameters: {artifact_id: '$response.body#/data/artifact_id'}}
           ArtifactExists: {operationId: artifact_exists, parameters: {artifact_id: '$response.body#/data/artifact_id'}}
           DeleteArtifact: {operationId: delete_artifact, parameters: {artifact_id: '$response.body#/data/artifact_id'}}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):

@@ -129,7 +129,6 @@ async def reset_circuit_breakers(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: how many breakers were reset, x-data: CircuitBreakersReset}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     idem = _state.idempotency(request, "reset_circuit_breakers", {})
@@ -152,7 +151,6 @@ async def reset_circuit_breaker(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the breaker was reset, x-data: CircuitBreakerReset}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     key = _resource_key(request)

@@ -144,7 +144,6 @@ async def store_definition(request: Request) -> Response:
             operationId: get_definition_executions_grid
             parameters: {definition_id: '$response.body#/data/definition_id'}
       200: {description: the same content was stored before, x-data: StoredDefinitionResult}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     body = await _state.read_json_object(request, ("workflow_definition",))

@@ -65,7 +65,6 @@ async def reset_idempotency_keys(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: every key is forgotten, x-data: IdempotencyKeysReset}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     idem = _state.idempotency(request, "reset_idempotency_keys", {})

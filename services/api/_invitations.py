@@ -120,7 +120,6 @@ async def create_invitation(request: Request) -> Response:
           GetInvitation:
             operationId: get_invitation
             parameters: {invitation_id: '$response.body#/data/invitation_id'}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     body = await _state.read_json_object(request, ("email", "role", "roles", "message", "expires_in_days"))
@@ -202,7 +201,6 @@ async def resend_invitation(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the new link and expiry, x-data: ResentInvitation}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     invitation_id = _state.path_uuid(request, "invitation_id")
@@ -265,7 +263,6 @@ async def accept_invitation(request: Request) -> Response:
     responses:
       200: {description: the person is a member, x-data: AcceptedInvitation}
       404: {$ref: '#/components/responses/NotFound'}
-      409: {$ref: '#/components/responses/Conflict'}
       410:
         description: the invitation expired
         content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}

@@ -103,7 +103,6 @@ async def simulate_workflow(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the simulation report, x-data: Simulation}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="viewer")
     run_id = _state.path_uuid(request, "workflow_run_id")

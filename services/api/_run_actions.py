@@ -81,7 +81,6 @@ async def cancel_workflow(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the cancelled run, x-data: CancelledRun}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request)
     run_id = _run_id(request)
@@ -112,7 +111,6 @@ async def retry_workflow(request: Request) -> Response:
           GetRetriedWorkflow:
             operationId: get_workflow
             parameters: {workflow_run_id: '$response.body#/data/new_workflow_run_id'}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request)
     run_id = _run_id(request)
@@ -149,7 +147,6 @@ async def post_event(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       201: {description: the event was kept, x-data: PostedEvent}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request)
     run_id = _run_id(request)

@@ -168,7 +168,6 @@ async def create_schedule(request: Request) -> Response:
           History: {operationId: schedule_history, parameters: {schedule_id: '$response.body#/data/schedule_id'}}
           PauseSchedule: {operationId: pause_schedule, parameters: {schedule_id: '$response.body#/data/schedule_id'}}
           ResumeSchedule: {operationId: resume_schedule, parameters: {schedule_id: '$response.body#/data/schedule_id'}}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     body = await _state.read_json_object(request, _CREATE_FIELDS)
@@ -274,7 +273,6 @@ async def pause_schedule(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the paused schedule, x-data: Schedule}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _toggle(request, "pause_schedule", schedules.pause_schedule)
 
@@ -289,7 +287,6 @@ async def resume_schedule(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the resumed schedule, x-data: Schedule}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _toggle(request, "resume_schedule", schedules.resume_schedule)
 
@@ -387,7 +384,6 @@ async def scan_schedules(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: what the scan fired, x-data: ScheduleScan}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     settings = _state.get(request).settings

@@ -155,7 +155,6 @@ async def validate_inputs(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the result, x-data: InputValidation}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="viewer")
     body = await _state.read_json_object(request, ("input_data", "version"))
@@ -192,7 +191,6 @@ async def deprecate_schema_version(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the deprecated version, x-data: WorkflowSchema}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     name = request.path_params["workflow_name"]

@@ -128,7 +128,6 @@ async def send_signal(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       201: {description: the signal sent, x-data: SignalSent}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     run_id = _run_id(request)
@@ -214,7 +213,6 @@ async def send_update(request: Request) -> Response:
     responses:
       200: {description: the run took the update, x-data: Update}
       202: {description: "not taken yet: the update, status PENDING", x-data: Update}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     run_id = _run_id(request)

@@ -100,7 +100,6 @@ async def dsl_to_json(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the definition, x-data: DslDefinition}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     body = await _state.read_json_object(request, ("code",))

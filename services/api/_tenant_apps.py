@@ -46,7 +46,6 @@ async def install_app(request: Request) -> Response:
           ListAppInstallationLogs: {operationId: list_app_installation_logs, parameters: *installation}
           ListAppSecrets: {operationId: list_app_secrets, parameters: *installation}
       404: {$ref: '#/components/responses/NotFound'}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     body = await _state.read_json_object(request, ("app_id", "version_id", "configuration"))
@@ -137,7 +136,6 @@ async def enable_app(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the installation, x-data: AppInstallation}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _set_enabled(request, True)
 
@@ -152,7 +150,6 @@ async def disable_app(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the installation, x-data: AppInstallation}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _set_enabled(request, False)
 
@@ -188,7 +185,6 @@ async def upgrade_app(request: Request) -> Response:
       content: {application/json: {schema: {$ref: '#/components/schemas/AppUpgradeRequest'}}}
     responses:
       200: {description: the installation, x-data: AppInstallation}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     installation_id = _installation(request)
@@ -232,7 +228,6 @@ async def update_app_configuration(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the configuration, x-data: AppConfiguration}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     installation_id = _installation(request)
@@ -325,7 +320,6 @@ async def set_app_secret(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the secret's name and times, x-data: AppSecret}
-      409: {$ref: '#/components/responses/Conflict'}
       503: {$ref: '#/components/responses/Unavailable'}
     """
     principal = await _state.authenticate(request, require="admin")

@@ -147,7 +147,6 @@ async def create_user(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       201: {description: the new user, x-data: User}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     body = await _state.read_json_object(request, ("email", "role", "roles", "display_name"))

@@ -36,7 +36,6 @@ async def create_webhook(request: Request) -> Response:
           DeleteWebhook: {operationId: delete_webhook, parameters: {webhook_id: '$response.body#/data/webhook_id'}}
           RotateSecret: {operationId: rotate_secret, parameters: {webhook_id: '$response.body#/data/webhook_id'}}
           ListDeliveries: {operationId: list_deliveries, parameters: {webhook_id: '$response.body#/data/webhook_id'}}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     body = await _state.read_json_object(request, _FIELDS)
@@ -107,7 +106,6 @@ async def rotate_secret(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the webhook with its new secret, x-data: NewWebhook}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     state = _state.get(request)

@@ -182,7 +182,6 @@ async def delete_worker(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the removed worker's id, x-data: DeletedWorker}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     worker_id = _worker_id(request)
@@ -207,7 +206,6 @@ async def cleanup_workers(request: Request) -> Response:
       content: {application/json: {schema: {$ref: '#/components/schemas/WorkerCleanupRequest'}}}
     responses:
       200: {description: the removed workers, x-data: WorkerCleanup}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="admin")
     body = await _optional_body(request, ("threshold_seconds",))
@@ -233,7 +231,6 @@ async def drain_worker(request: Request) -> Response:
       content: {application/json: {schema: {$ref: '#/components/schemas/WorkerEmptyRequest'}}}
     responses:
       200: {description: the worker with its command, x-data: Worker}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _command(request, "drain", ())
 
@@ -252,7 +249,6 @@ async def pause_worker(request: Request) -> Response:
       content: {application/json: {schema: {$ref: '#/components/schemas/WorkerPauseRequest'}}}
     responses:
       200: {description: the worker with its command, x-data: Worker}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _command(request, "pause", ("reason",))
 
@@ -270,7 +266,6 @@ async def resume_worker(request: Request) -> Response:
       content: {application/json: {schema: {$ref: '#/components/schemas/WorkerEmptyRequest'}}}
     responses:
       200: {description: the worker with its command, x-data: Worker}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     return await _command(request, "resume", ())
 
@@ -286,7 +281,6 @@ async def set_worker_capacity(request: Request) -> Response:
       - $ref: '#/components/parameters/IdempotencyKey'
     responses:
       200: {description: the worker with the concurrency asked of it, x-data: Worker}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request, require="operator")
     worker_id = _worker_id(request)

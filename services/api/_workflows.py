@@ -112,7 +112,6 @@ async def submit_workflow(request: Request) -> Response:
             operationId: diagnose_workflow
             parameters: {workflow_run_id: '$response.body#/data/workflow_run_id'}
       404: {$ref: '#/components/responses/NotFound'}
-      409: {$ref: '#/components/responses/Conflict'}
     """
     principal = await _state.authenticate(request)
     body = await _state.read_json_object(request, SUBMISSION_FIELDS)
